@@ -1,0 +1,85 @@
+from django.contrib import admin
+from django.db.models import Count
+from unfold.admin import StackedInline, TabularInline
+from unfold.decorators import display
+
+from admin_ext.admin.base import BaseAdmin
+from core.models import Child, Guardian, Household, QuotientFamilial
+
+
+class GuardianInline(StackedInline):
+    model = Guardian
+    extra = 0
+    fields = [
+        ("civility", "first_name", "last_name"),
+        ("email", "is_billing_contact"),
+        ("phone_mobile", "phone_home", "phone_work"),
+        ("address_line1", "address_line2"),
+        ("postal_code", "city"),
+        ("user", "email_verified_at"),
+    ]
+    readonly_fields = ["user", "email_verified_at"]
+    show_change_link = True
+
+
+class ChildInline(TabularInline):
+    model = Child
+    extra = 0
+    fields = ["first_name", "last_name", "birth_date", "school", "grade", "has_pai", "diet", "allergies"]
+    show_change_link = True
+
+
+class QuotientInline(TabularInline):
+    model = QuotientFamilial
+    extra = 0
+    fields = ["value", "valid_from", "source"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(BaseAdmin):
+    list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
+    list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
+    search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
+    inlines = [GuardianInline, ChildInline, QuotientInline]
+    fieldsets = (
+        (None, {"fields": (("reference", "name"), "is_resident", "left_on")}),
+        ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
+        ("Notes", {"fields": ("notes",)}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(children_total=Count("children")).prefetch_related("quotients")
+
+    @display(description="Enfants", ordering="children_total")
+    def children_count(self, obj):
+        return obj.children_total
+
+    @display(description="QF actuel")
+    def current_quotient(self, obj):
+        from django.utils import timezone
+
+        value = obj.quotient_on(timezone.localdate())
+        return f"{value} €" if value is not None else "—"
+
+
+@admin.register(Guardian)
+class GuardianAdmin(BaseAdmin):
+    list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
+    list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
+    search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
+    list_select_related = ["household"]
+    autocomplete_fields = ["household"]
+    readonly_fields = ["user", "email_verified_at"]
+
+    @display(description="Compte activé", boolean=True)
+    def has_account(self, obj):
+        return obj.has_activated_account
+
+
+@admin.register(Child)
+class ChildAdmin(BaseAdmin):
+    list_display = ["full_name", "household", "school", "grade", "has_pai", "diet"]
+    list_filter = ["school", "grade", "has_pai"]
+    search_fields = ["first_name", "last_name", "household__reference", "household__name"]
+    list_select_related = ["household", "school"]
+    autocomplete_fields = ["household"]

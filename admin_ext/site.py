@@ -1,0 +1,78 @@
+"""Callbacks of the unfold admin: sidebar navigation and environment badge."""
+
+from django.conf import settings
+from django.urls import reverse_lazy
+
+
+def _can_view(model_name):
+    def check(request):
+        return request.user.has_perm(f"core.view_{model_name}")
+
+    return check
+
+
+def _item(title, icon, model_name, app="core"):
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(f"admin:{app}_{model_name}_changelist"),
+        "permission": _can_view(model_name),
+    }
+
+
+def sidebar_navigation(request):
+    return [
+        {
+            "title": "Familles",
+            "items": [
+                _item("Foyers", "home", "household"),
+                _item("Responsables", "person", "guardian"),
+                _item("Enfants", "child_care", "child"),
+                _item("Inscriptions", "how_to_reg", "enrolment"),
+            ],
+        },
+        {
+            "title": "Réservations",
+            "items": [
+                _item("Réservations", "event_available", "booking"),
+                _item("Pointages", "fact_check", "attendance"),
+                _item("Fermetures", "event_busy", "closure"),
+            ],
+        },
+        {
+            "title": "Communication",
+            "items": [_item("Actualités", "campaign", "news")],
+        },
+        {
+            "title": "Paramétrage",
+            "collapsible": True,
+            "items": [
+                _item("Prestations", "restaurant", "activity"),
+                _item("Règles de délai", "schedule", "deadlinerule"),
+                _item("Tarifs", "euro", "tariff"),
+                _item("Tranches de QF", "stacked_bar_chart", "quotientbracket"),
+                _item("Écoles", "school", "school"),
+                _item("Années scolaires", "calendar_month", "schoolyear"),
+                _item("Régies", "account_balance", "regie"),
+            ],
+        },
+        {
+            "title": "Comptes",
+            "collapsible": True,
+            "items": [
+                _item("Utilisateurs", "manage_accounts", "user"),
+                {
+                    "title": "Groupes",
+                    "icon": "group",
+                    "link": reverse_lazy("admin:auth_group_changelist"),
+                    "permission": lambda request: request.user.has_perm("auth.view_group"),
+                },
+            ],
+        },
+    ]
+
+
+def environment_callback(request):
+    if settings.DEBUG:
+        return ["Démonstration", "warning"]
+    return None

@@ -1,0 +1,27 @@
+from core.models.accounts import User
+from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
+from core.models.bookings import Attendance, Booking
+from core.models.households import Child, Guardian, Household, QuotientFamilial
+from core.models.news import News
+from core.models.organisation import Closure, Regie, School, SchoolYear
+
+__all__ = [
+    "WEEKDAYS",
+    "Activity",
+    "Attendance",
+    "Booking",
+    "Child",
+    "Closure",
+    "DeadlineRule",
+    "Enrolment",
+    "Guardian",
+    "Household",
+    "News",
+    "QuotientBracket",
+    "QuotientFamilial",
+    "Regie",
+    "School",
+    "SchoolYear",
+    "Tariff",
+    "User",
+]

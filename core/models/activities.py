@@ -1,0 +1,280 @@
+"""Activities (prestations), their deadline rules, tariffs and the children enrolled in them."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from core.models.fields import ChoiceSetField
+from core.models.households import Child
+
+WEEKDAYS = [
+    (0, "Lundi"),
+    (1, "Mardi"),
+    (2, "Mercredi"),
+    (3, "Jeudi"),
+    (4, "Vendredi"),
+    (5, "Samedi"),
+    (6, "Dimanche"),
+]
+
+
+class DeadlineRule(models.Model):
+    """When parents stop being able to book or cancel a service day, as data.
+
+    - calendar_days: N calendar days before the day, at `time`;
+    - working_days: N working days before the day (no weekend, public holiday or closure), at `time`;
+    - weekly: the service week closes on `weekday` of the week `weeks_before` weeks earlier, at `time`.
+    """
+
+    class Kind(models.TextChoices):
+        CALENDAR_DAYS = "calendar_days", "Jours calendaires avant"
+        WORKING_DAYS = "working_days", "Jours ouvrés avant"
+        WEEKLY = "weekly", "Hebdomadaire (la semaine précédente)"
+
+    name = models.CharField("nom", max_length=100, unique=True)
+    kind = models.CharField("type", max_length=14, choices=Kind.choices)
+    days = models.PositiveSmallIntegerField(
+        "nombre de jours", default=0, validators=[MaxValueValidator(60)], help_text="Pour les règles en jours."
+    )
+    weekday = models.PositiveSmallIntegerField(
+        "jour de clôture", null=True, blank=True, choices=WEEKDAYS, help_text="Pour la règle hebdomadaire."
+    )
+    weeks_before = models.PositiveSmallIntegerField(
+        "semaines avant",
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(4)],
+        help_text="Pour la règle hebdomadaire : 1 = la semaine précédente.",
+    )
+    time = models.TimeField("heure limite", default=datetime.time(10, 0))
+
+    class Meta:
+        verbose_name = "règle de délai"
+        verbose_name_plural = "règles de délai"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["calendar_days", "working_days", "weekly"]), name="deadlinerule_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="weekly") | Q(weekday__isnull=False, weekday__lte=6, weeks_before__gte=1),
+                name="deadlinerule_weekly_has_weekday",
+            ),
+            models.CheckConstraint(condition=Q(days__lte=60), name="deadlinerule_days_bounded"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.kind == self.Kind.WEEKLY and self.weekday is None:
+            raise ValidationError({"weekday": "Une règle hebdomadaire a besoin d'un jour de clôture."})
+
+    @property
+    def description(self):
+        at = f"{self.time:%H:%M}".replace(":", "h")
+        if self.kind == self.Kind.CALENDAR_DAYS:
+            if self.days == 0:
+                return f"le jour même à {at}"
+            if self.days == 1:
+                return f"la veille à {at}"
+            return f"{self.days} jours avant à {at}"
+        if self.kind == self.Kind.WORKING_DAYS:
+            return f"{self.days} jour{'s' if self.days > 1 else ''} ouvré{'s' if self.days > 1 else ''} avant à {at}"
+        week = "la semaine précédente" if self.weeks_before == 1 else f"{self.weeks_before} semaines avant"
+        return f"{self.get_weekday_display().lower()} {at}, {week}"
+
+
+class Activity(models.Model):
+    """A service parents book per day: a meal (cantine) or childcare (garderie)."""
+
+    class Kind(models.TextChoices):
+        MEAL = "meal", "Restauration scolaire"
+        CHILDCARE = "childcare", "Garde périscolaire"
+
+    name = models.CharField("nom", max_length=100, unique=True)
+    code = models.SlugField("code", max_length=30, unique=True)
+    kind = models.CharField(
+        "nature",
+        max_length=10,
+        choices=Kind.choices,
+        help_text="Les repas et la garde sont facturés sur des lignes distinctes (crédit d'impôt garde).",
+    )
+    regie = models.ForeignKey("core.Regie", verbose_name="régie", on_delete=models.PROTECT, related_name="activities")
+    weekdays = ChoiceSetField("jours de service", item_choices=WEEKDAYS, coerce=int, max_length=20)
+    grades = ChoiceSetField("classes acceptées", item_choices=Child.Grade.choices, max_length=40)
+    capacity = models.PositiveIntegerField("capacité par jour", null=True, blank=True, help_text="Vide : sans limite.")
+    booking_rule = models.ForeignKey(
+        DeadlineRule, verbose_name="délai de réservation", on_delete=models.PROTECT, related_name="+"
+    )
+    cancellation_rule = models.ForeignKey(
+        DeadlineRule, verbose_name="délai d'annulation", on_delete=models.PROTECT, related_name="+"
+    )
+    late_surcharge = models.DecimalField(
+        "majoration sans réservation",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Ajoutée au prix unitaire d'une présence non réservée.",
+    )
+    is_active = models.BooleanField("proposée aux familles", default=True)
+    position = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
+
+    class Meta:
+        verbose_name = "prestation"
+        verbose_name_plural = "prestations"
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["meal", "childcare"]), name="activity_kind_valid"),
+            models.CheckConstraint(condition=Q(late_surcharge__gte=0), name="activity_surcharge_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def accepts_grade(self, grade):
+        return grade in self.grades
+
+    def runs_on_weekday(self, day):
+        return day.weekday() in self.weekdays
+
+
+class QuotientBracket(models.Model):
+    """A quotient-familial bracket (tranche). A household with no known quotient pays the
+    highest bracket."""
+
+    label = models.CharField("libellé", max_length=50, unique=True)
+    min_value = models.PositiveIntegerField("QF à partir de (€)", unique=True)
+    max_value = models.PositiveIntegerField("QF jusqu'à (€, inclus)", null=True, blank=True, help_text="Vide : sans plafond.")
+
+    class Meta:
+        verbose_name = "tranche de quotient familial"
+        verbose_name_plural = "tranches de quotient familial"
+        ordering = ["min_value"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_value__isnull=True) | Q(max_value__gte=models.F("min_value")),
+                name="bracket_bounds_ordered",
+            )
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def contains(self, value):
+        return self.min_value <= value and (self.max_value is None or value <= self.max_value)
+
+    @classmethod
+    def for_quotient(cls, value, brackets=None):
+        """The bracket of a quotient value; the highest bracket when the value is unknown."""
+        brackets = sorted(brackets if brackets is not None else cls.objects.all(), key=lambda b: b.min_value)
+        if not brackets:
+            return None
+        if value is None:
+            return brackets[-1]
+        return next((b for b in brackets if b.contains(value)), brackets[-1])
+
+
+class TariffQuerySet(models.QuerySet):
+    def valid_on(self, day):
+        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
+class Tariff(models.Model):
+    """Unit price of an activity for a quotient bracket and residence, over a validity period."""
+
+    activity = models.ForeignKey(Activity, verbose_name="prestation", on_delete=models.PROTECT, related_name="tariffs")
+    bracket = models.ForeignKey(
+        QuotientBracket, verbose_name="tranche", on_delete=models.PROTECT, related_name="tariffs"
+    )
+    is_resident = models.BooleanField("tarif résident", default=True)
+    unit_price = models.DecimalField(
+        "prix unitaire (€)", max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    valid_from = models.DateField("valable du")
+    valid_to = models.DateField("valable jusqu'au (inclus)", null=True, blank=True)
+
+    objects = TariffQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "tarif"
+        verbose_name_plural = "tarifs"
+        ordering = ["activity", "is_resident", "bracket__min_value", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="tariff_price_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="tariff_dates_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "bracket", "is_resident", "valid_from"], name="tariff_unique_start"
+            ),
+        ]
+
+    def __str__(self):
+        residence = "résident" if self.is_resident else "extérieur"
+        return f"{self.activity} — {self.bracket} ({residence}) : {self.unit_price} €"
+
+    def clean(self):
+        if self.valid_to and self.valid_from and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "La fin de validité doit suivre son début."})
+        if not (self.activity_id and self.bracket_id and self.valid_from):
+            return
+        overlapping = (
+            Tariff.objects.filter(activity_id=self.activity_id, bracket_id=self.bracket_id, is_resident=self.is_resident)
+            .exclude(pk=self.pk)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=self.valid_from))
+        )
+        if self.valid_to:
+            overlapping = overlapping.filter(valid_from__lte=self.valid_to)
+        if overlapping.exists():
+            raise ValidationError("Un autre tarif de cette prestation et de cette tranche couvre déjà une partie de ces dates.")
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def accepted(self):
+        return self.filter(status=Enrolment.Status.ACCEPTED)
+
+
+class Enrolment(models.Model):
+    """A child admitted to an activity for a school year (Mes inscriptions)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        ACCEPTED = "accepted", "Validée"
+        REFUSED = "refused", "Refusée"
+        ENDED = "ended", "Terminée"
+
+    child = models.ForeignKey(Child, verbose_name="enfant", on_delete=models.CASCADE, related_name="enrolments")
+    activity = models.ForeignKey(Activity, verbose_name="prestation", on_delete=models.PROTECT, related_name="enrolments")
+    school_year = models.ForeignKey(
+        "core.SchoolYear", verbose_name="année scolaire", on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "inscription"
+        verbose_name_plural = "inscriptions"
+        ordering = ["child", "activity__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["child", "activity", "school_year"], name="enrolment_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "refused", "ended"]), name="enrolment_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.child} — {self.activity} ({self.school_year})"
+
+    def clean(self):
+        if self.child_id and self.activity_id and not self.activity.accepts_grade(self.child.grade):
+            raise ValidationError(
+                {"activity": f"La prestation « {self.activity} » n'accepte pas les enfants de {self.child.grade}."}
+            )

@@ -1,0 +1,149 @@
+"""The town's organisation: régies, schools, school years and closures."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+
+class Regie(models.Model):
+    """The collecting unit of the town hall that issues invoices and owns a PayFiP id."""
+
+    name = models.CharField("nom", max_length=150, unique=True)
+    address = models.TextField("adresse", blank=True)
+    payfip_numcli = models.CharField(
+        "identifiant PayFiP (numcli)",
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", "Le numcli PayFiP compte exactement 6 chiffres.")],
+    )
+    invoice_prefix = models.CharField(
+        "préfixe des numéros de facture",
+        max_length=10,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]{1,10}$", "Lettres majuscules et chiffres uniquement.")],
+        help_text="Sert aussi à la référence de dette PayFiP (lettres et chiffres seulement).",
+    )
+
+    class Meta:
+        verbose_name = "régie"
+        verbose_name_plural = "régies"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class School(models.Model):
+    class Kind(models.TextChoices):
+        MATERNELLE = "maternelle", "Maternelle"
+        ELEMENTAIRE = "elementaire", "Élémentaire"
+
+    name = models.CharField("nom", max_length=150, unique=True)
+    kind = models.CharField("type", max_length=12, choices=Kind.choices)
+    address = models.TextField("adresse", blank=True)
+
+    class Meta:
+        verbose_name = "école"
+        verbose_name_plural = "écoles"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["maternelle", "elementaire"]), name="school_kind_valid")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SchoolYearQuerySet(models.QuerySet):
+    def containing(self, day):
+        return self.filter(start_date__lte=day, end_date__gte=day)
+
+
+class SchoolYear(models.Model):
+    label = models.CharField("année scolaire", max_length=9, unique=True, help_text="Par exemple 2026-2027.")
+    start_date = models.DateField("rentrée")
+    end_date = models.DateField("fin des cours")
+
+    objects = SchoolYearQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "année scolaire"
+        verbose_name_plural = "années scolaires"
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="schoolyear_dates_ordered")
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": "La fin de l'année doit suivre la rentrée."})
+
+    def contains(self, day):
+        return self.start_date <= day <= self.end_date
+
+
+class ClosureQuerySet(models.QuerySet):
+    def overlapping(self, start, end):
+        return self.filter(start_date__lte=end, end_date__gte=start)
+
+
+class Closure(models.Model):
+    """Days without service: school holidays of the town's zone, strikes, exceptional closures.
+    Public holidays are not typed in here: they come from the `holidays` package."""
+
+    class Kind(models.TextChoices):
+        HOLIDAYS = "vacances", "Vacances scolaires"
+        STRIKE = "greve", "Grève"
+        CLOSURE = "fermeture", "Fermeture exceptionnelle"
+        OTHER = "autre", "Autre"
+
+    name = models.CharField("libellé", max_length=150, help_text="Affiché aux familles, par exemple « Vacances de la Toussaint ».")
+    kind = models.CharField("type", max_length=10, choices=Kind.choices, default=Kind.HOLIDAYS)
+    start_date = models.DateField("du")
+    end_date = models.DateField("au (inclus)")
+    school = models.ForeignKey(
+        School,
+        verbose_name="école",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        help_text="Vide : toutes les écoles.",
+    )
+    activity = models.ForeignKey(
+        "core.Activity",
+        verbose_name="prestation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="closures",
+        help_text="Vide : toutes les prestations.",
+    )
+
+    objects = ClosureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fermeture"
+        verbose_name_plural = "fermetures"
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=models.F("start_date")), name="closure_dates_ordered")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "La date de fin doit être postérieure ou égale à la date de début."})
+
+    def applies_to(self, *, day, school_id=None, activity_id=None):
+        return (
+            self.start_date <= day <= self.end_date
+            and (self.school_id is None or self.school_id == school_id)
+            and (self.activity_id is None or self.activity_id == activity_id)
+        )

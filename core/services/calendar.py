@@ -1,0 +1,116 @@
+"""The service calendar: which days an activity runs, and why a day is closed.
+
+French public holidays come from the `holidays` package (with Alsace-Moselle's extra days when
+PUBLIC_HOLIDAYS_SUBDIVISION is set); school holidays, strikes and closures are `Closure` rows.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+
+import holidays
+from django.conf import settings
+
+from core.models import Closure, Enrolment, SchoolYear
+
+PUBLIC_HOLIDAY_LABEL = "Jour férié"
+
+
+@lru_cache(maxsize=64)
+def _public_holidays_for_year(year, subdivision):
+    return dict(holidays.France(years=year, subdiv=subdivision, language="fr"))
+
+
+def public_holiday_name(day):
+    """The name of the French public holiday on `day` (e.g. "Armistice"), or None."""
+    return _public_holidays_for_year(day.year, settings.PUBLIC_HOLIDAYS_SUBDIVISION).get(day)
+
+
+def is_public_holiday(day):
+    return public_holiday_name(day) is not None
+
+
+def daterange(start, end):
+    day = start
+    while day <= end:
+        yield day
+        day += datetime.timedelta(days=1)
+
+
+@dataclass
+class ServiceCalendar:
+    """Closures, school years and public holidays of a date range, loaded in two queries so that
+    any number of (child, activity, day) questions cost nothing more."""
+
+    start: datetime.date
+    end: datetime.date
+    closures: list
+    school_years: list
+
+    @classmethod
+    def load(cls, start, end):
+        return cls(
+            start=start,
+            end=end,
+            closures=list(Closure.objects.overlapping(start, end)),
+            school_years=list(SchoolYear.objects.filter(start_date__lte=end, end_date__gte=start)),
+        )
+
+    def school_year_of(self, day):
+        return next((year for year in self.school_years if year.contains(day)), None)
+
+    def closure_reason(self, day, *, school_id=None, activity_id=None):
+        """Why there is no service on `day` for this school and activity (French label), or None."""
+        holiday = public_holiday_name(day)
+        if holiday:
+            return f"{PUBLIC_HOLIDAY_LABEL} ({holiday})"
+        for closure in self.closures:
+            if closure.applies_to(day=day, school_id=school_id, activity_id=activity_id):
+                return closure.name
+        if self.school_year_of(day) is None:
+            return "Hors année scolaire"
+        return None
+
+    def is_working_day(self, day):
+        """A working day for deadline counting: not a weekend, a public holiday or a town-wide closure."""
+        if day.weekday() >= 5 or is_public_holiday(day):
+            return False
+        return not any(
+            c.school_id is None and c.activity_id is None and c.start_date <= day <= c.end_date for c in self.closures
+        )
+
+
+def service_day_problem(*, child, activity, day, calendar=None, enrolments=None):
+    """Why `child` cannot have `activity` on `day` (French message), or None when it is a service
+    day for an enrolled child of an accepted grade."""
+    if not activity.accepts_grade(child.grade):
+        return f"La prestation « {activity} » n'accepte pas les enfants de {child.grade}."
+    if not activity.runs_on_weekday(day):
+        return f"La prestation « {activity} » n'a pas lieu ce jour de la semaine."
+    calendar = calendar or ServiceCalendar.load(day, day)
+    reason = calendar.closure_reason(day, school_id=child.school_id, activity_id=activity.pk)
+    if reason:
+        return f"Pas de service ce jour-là : {reason}."
+    school_year = calendar.school_year_of(day)
+    if enrolments is None:
+        enrolled = Enrolment.objects.accepted().filter(child=child, activity=activity, school_year=school_year).exists()
+    else:
+        enrolled = any(
+            e.child_id == child.pk and e.activity_id == activity.pk and e.school_year_id == school_year.pk
+            and e.status == Enrolment.Status.ACCEPTED
+            for e in enrolments
+        )
+    if not enrolled:
+        return f"{child.first_name} n'est pas inscrit(e) à « {activity} » pour l'année {school_year}."
+    return None
+
+
+def service_days(*, child, activity, start, end, calendar=None):
+    """The days between `start` and `end` on which `activity` runs for `child`."""
+    calendar = calendar or ServiceCalendar.load(start, end)
+    enrolments = list(Enrolment.objects.filter(child=child, activity=activity))
+    return [
+        day
+        for day in daterange(start, end)
+        if service_day_problem(child=child, activity=activity, day=day, calendar=calendar, enrolments=enrolments) is None
+    ]

@@ -1,0 +1,135 @@
+"""Shared fixtures: a small town and the personas of CONVENTIONS.md."""
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from core.models import Activity, Child, DeadlineRule
+from tests import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_static_storage():
+    """Tests run without collectstatic: serve static files from the apps, unhashed."""
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(STORAGES=storages):
+        yield
+
+
+def pytest_collection_modifyitems(config, items):
+    on_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks, concurrency): runs in CI with DATABASE_URL")
+    for item in items:
+        if on_sqlite and "postgres" in item.keywords:
+            item.add_marker(skip_pg)
+
+
+@dataclass
+class Town:
+    regie: object
+    maternelle: object
+    elementaire: object
+    school_year: object
+    meals_rule: object
+    childcare_rule: object
+    repas_maternelle: object
+    repas_primaire: object
+    garderie_soir: object
+
+
+@pytest.fixture
+def town(db):
+    regie = factories.RegieFactory(name="Régie de la restauration scolaire", invoice_prefix="RS")
+    childcare_regie = factories.RegieFactory(name="Régie du périscolaire", invoice_prefix="PE")
+    meals_rule = factories.DeadlineRuleFactory(name="Repas : J-2 ouvrés 10h", kind=DeadlineRule.Kind.WORKING_DAYS, days=2)
+    childcare_rule = factories.DeadlineRuleFactory(
+        name="Garderie : veille 18h", kind=DeadlineRule.Kind.CALENDAR_DAYS, days=1, time=datetime.time(18, 0)
+    )
+    factories.ClosureFactory()
+    return Town(
+        regie=regie,
+        maternelle=factories.SchoolFactory(name="École maternelle Les Tilleuls"),
+        elementaire=factories.ElementarySchoolFactory(name="École élémentaire Jules-Ferry"),
+        school_year=factories.SchoolYearFactory(),
+        meals_rule=meals_rule,
+        childcare_rule=childcare_rule,
+        repas_maternelle=factories.ActivityFactory(
+            name="Repas maternelle", code="repas-maternelle", regie=regie, booking_rule=meals_rule, grades=["PS", "MS", "GS"]
+        ),
+        repas_primaire=factories.ActivityFactory(
+            name="Repas primaire",
+            code="repas-primaire",
+            regie=regie,
+            booking_rule=meals_rule,
+            grades=["CP", "CE1", "CE2", "CM1", "CM2"],
+        ),
+        garderie_soir=factories.ActivityFactory(
+            name="Garderie soir",
+            code="garderie-soir",
+            kind=Activity.Kind.CHILDCARE,
+            regie=childcare_regie,
+            booking_rule=childcare_rule,
+            grades=[g for g, _ in Child.Grade.choices],
+        ),
+    )
+
+
+@dataclass
+class Family:
+    household: object
+    guardians: list
+    children: list
+
+    @property
+    def parent(self):
+        return self.guardians[0]
+
+    @property
+    def user(self):
+        return self.guardians[0].user
+
+
+@pytest.fixture
+def family(town):
+    """A household with two children (maternelle and élémentaire) and one parent with a login."""
+    household = factories.HouseholdFactory(reference="TEST", name="TEST")
+    parent = factories.ParentFactory(household=household, email="parent@example.org", is_billing_contact=True)
+    junior = factories.ChildFactory(household=household, first_name="Junior", grade="MS", school=town.maternelle)
+    sister = factories.ChildFactory(household=household, first_name="Lise", grade="CE1", school=town.elementaire)
+    factories.EnrolmentFactory(child=junior, activity=town.repas_maternelle, school_year=town.school_year)
+    factories.EnrolmentFactory(child=sister, activity=town.repas_primaire, school_year=town.school_year)
+    factories.EnrolmentFactory(child=sister, activity=town.garderie_soir, school_year=town.school_year)
+    return Family(household=household, guardians=[parent], children=[junior, sister])
+
+
+@pytest.fixture
+def separated_couple(town):
+    """Separated parents of one household, each with their own login."""
+    household = factories.HouseholdFactory(reference="MARTIN-DUVAL", name="MARTIN-DUVAL")
+    mother = factories.ParentFactory(
+        household=household, civility="MME", first_name="Claire", last_name="MARTIN", email="parent2a@example.org",
+        is_billing_contact=True,
+    )
+    father = factories.ParentFactory(
+        household=household, first_name="Thomas", last_name="DUVAL", email="parent2b@example.org"
+    )
+    child = factories.ChildFactory(household=household, first_name="Tom", grade="GS", school=town.maternelle)
+    factories.EnrolmentFactory(child=child, activity=town.repas_maternelle, school_year=town.school_year)
+    return Family(household=household, guardians=[mother, father], children=[child])
+
+
+@pytest.fixture
+def other_family(town):
+    household = factories.HouseholdFactory(reference="AUTRE", name="AUTRE")
+    parent = factories.ParentFactory(household=household, email="autre@example.org")
+    child = factories.ChildFactory(household=household, first_name="Zoé", grade="PS", school=town.maternelle)
+    factories.EnrolmentFactory(child=child, activity=town.repas_maternelle, school_year=town.school_year)
+    return Family(household=household, guardians=[parent], children=[child])
+
+
+@pytest.fixture
+def staff_agent(db):
+    return factories.StaffFactory(email="agent@mairie.test")

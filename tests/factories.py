@@ -1,0 +1,207 @@
+"""factory-boy factories for every model, with the demo town's shapes as defaults."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from core import models
+
+DEFAULT_PASSWORD = "espacefamille"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.User
+        django_get_or_create = ["email"]
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    first_name = "Camille"
+    last_name = "Agent"
+    password = factory.django.Password(DEFAULT_PASSWORD)
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+    is_superuser = True
+    email = factory.Sequence(lambda n: f"agent{n}@mairie.test")
+
+
+class RegieFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Regie
+
+    name = factory.Sequence(lambda n: f"Régie {n}")
+    invoice_prefix = factory.Sequence(lambda n: f"R{n}")
+    payfip_numcli = "012345"
+
+
+class SchoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.School
+
+    name = factory.Sequence(lambda n: f"École maternelle {n}")
+    kind = models.School.Kind.MATERNELLE
+
+
+class ElementarySchoolFactory(SchoolFactory):
+    name = factory.Sequence(lambda n: f"École élémentaire {n}")
+    kind = models.School.Kind.ELEMENTAIRE
+
+
+class SchoolYearFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SchoolYear
+        django_get_or_create = ["label"]
+
+    label = "2026-2027"
+    start_date = datetime.date(2026, 9, 1)
+    end_date = datetime.date(2027, 7, 2)
+
+
+class ClosureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Closure
+
+    name = "Vacances de la Toussaint"
+    kind = models.Closure.Kind.HOLIDAYS
+    start_date = datetime.date(2026, 10, 17)
+    end_date = datetime.date(2026, 11, 1)
+
+
+class DeadlineRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DeadlineRule
+
+    name = factory.Sequence(lambda n: f"Règle {n}")
+    kind = models.DeadlineRule.Kind.WORKING_DAYS
+    days = 2
+    time = datetime.time(10, 0)
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Activity
+
+    name = factory.Sequence(lambda n: f"Repas maternelle {n}")
+    code = factory.Sequence(lambda n: f"repas-{n}")
+    kind = models.Activity.Kind.MEAL
+    regie = factory.SubFactory(RegieFactory)
+    weekdays = [0, 1, 3, 4]
+    grades = ["PS", "MS", "GS"]
+    booking_rule = factory.SubFactory(DeadlineRuleFactory)
+    cancellation_rule = factory.SelfAttribute("booking_rule")
+    late_surcharge = Decimal("1.00")
+
+
+class QuotientBracketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.QuotientBracket
+
+    label = factory.Sequence(lambda n: f"Tranche {n}")
+    min_value = factory.Sequence(lambda n: n * 1000)
+    max_value = factory.LazyAttribute(lambda o: o.min_value + 999)
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Tariff
+
+    activity = factory.SubFactory(ActivityFactory)
+    bracket = factory.SubFactory(QuotientBracketFactory)
+    is_resident = True
+    unit_price = Decimal("3.70")
+    valid_from = datetime.date(2026, 9, 1)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Household
+
+    reference = factory.Sequence(lambda n: f"F{n:05d}")
+    name = factory.Sequence(lambda n: f"FAMILLE{n}")
+    address_line1 = "8 rue des Écoles"
+    postal_code = "59270"
+    city = "Valbourg"
+
+
+class QuotientFamilialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.QuotientFamilial
+
+    household = factory.SubFactory(HouseholdFactory)
+    value = 900
+    valid_from = datetime.date(2026, 9, 1)
+
+
+class GuardianFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Guardian
+
+    household = factory.SubFactory(HouseholdFactory)
+    civility = "M"
+    first_name = "Deux"
+    last_name = factory.SelfAttribute("household.name")
+    email = factory.Sequence(lambda n: f"parent{n}@example.test")
+    is_billing_contact = False
+
+
+class ParentFactory(GuardianFactory):
+    """A guardian with an activated portal login."""
+
+    user = factory.SubFactory(UserFactory, email=factory.SelfAttribute("..email"))
+    email_verified_at = factory.LazyFunction(timezone.now)
+
+
+class ChildFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Child
+
+    household = factory.SubFactory(HouseholdFactory)
+    first_name = factory.Sequence(lambda n: f"Enfant{n}")
+    last_name = factory.SelfAttribute("household.name")
+    birth_date = datetime.date(2022, 3, 14)
+    school = factory.SubFactory(SchoolFactory)
+    grade = "MS"
+
+
+class EnrolmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Enrolment
+
+    child = factory.SubFactory(ChildFactory)
+    activity = factory.SubFactory(ActivityFactory)
+    school_year = factory.SubFactory(SchoolYearFactory)
+    status = models.Enrolment.Status.ACCEPTED
+
+
+class BookingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Booking
+
+    child = factory.SubFactory(ChildFactory)
+    activity = factory.SubFactory(ActivityFactory)
+    date = datetime.date(2026, 12, 3)
+    status = models.Booking.Status.BOOKED
+    source = models.Booking.Source.PORTAL
+    booked_at = factory.LazyFunction(timezone.now)
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Attendance
+
+    child = factory.SubFactory(ChildFactory)
+    activity = factory.SubFactory(ActivityFactory)
+    date = datetime.date(2026, 12, 3)
+    status = models.Attendance.Status.PRESENT
+
+
+class NewsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.News
+
+    title = factory.Sequence(lambda n: f"Actualité {n}")
+    body = "Les inscriptions pour les vacances sont ouvertes."
+    published_from = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))

@@ -1,0 +1,44 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "HTTPS": "1",
+    "ALLOWED_HOSTS": "famille.valbourg.fr",
+    "PAYMENT_BACKEND": "payfip",
+    "EMAIL_BACKEND": "anymail.backends.mailgun.EmailBackend",
+    "ANYMAIL_MAILGUN_API_KEY": "key-test",
+}
+
+
+def _check_deploy(extra_env):
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DATABASE_URL"}
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_in_production_settings():
+    result = _check_deploy(PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_the_development_secret_and_the_simulator():
+    env = {**PRODUCTION_ENV, "PAYMENT_BACKEND": "simulator"}
+    del env["SECRET_KEY"]
+    result = _check_deploy(env)
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr and "core.E002" in result.stderr
+
+
+def test_settings_are_french_and_in_paris_time(settings):
+    assert settings.LANGUAGE_CODE == "fr" and settings.TIME_ZONE == "Europe/Paris" and settings.USE_TZ
