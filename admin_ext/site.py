@@ -41,7 +41,7 @@ def sidebar_navigation(request):
         },
         {
             "title": "Communication",
-            "items": [_item("Actualités", "campaign", "news")],
+            "items": [_item("Actualités", "campaign", "news"), _item("Journal des emails", "mail", "emaillog")],
         },
         {
             "title": "Paramétrage",

@@ -19,6 +19,16 @@ def _plain_static_storage():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_inline():
+    """django-q2 runs tasks inline in tests: the real task code runs, without a worker."""
+    from django_q.conf import Conf
+
+    previous, Conf.SYNC = Conf.SYNC, True
+    yield
+    Conf.SYNC = previous
+
+
 def pytest_collection_modifyitems(config, items):
     on_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks, concurrency): runs in CI with DATABASE_URL")

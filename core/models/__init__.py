@@ -1,6 +1,7 @@
 from core.models.accounts import User
 from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
 from core.models.bookings import Attendance, Booking
+from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
@@ -13,6 +14,7 @@ __all__ = [
     "Child",
     "Closure",
     "DeadlineRule",
+    "EmailLog",
     "Enrolment",
     "Guardian",
     "Household",
