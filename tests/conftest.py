@@ -1,6 +1,7 @@
 """Shared fixtures: a small town and the personas of CONVENTIONS.md."""
 
 import datetime
+from pathlib import Path
 from dataclasses import dataclass
 
 import pytest
@@ -14,6 +15,7 @@ from tests import factories
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():
     """Tests run without collectstatic: serve static files from the apps, unhashed."""
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise warns without it
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     with override_settings(STORAGES=storages):
         yield
