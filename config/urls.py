@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sante/", health, name="health"),
     path("", include("portail.urls")),
 ]
