@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo browsers lock clean
+.PHONY: run test venv migrate demo lock clean bench-deps
 
 venv: $(STAMP)
 
@@ -30,6 +30,10 @@ run: demo
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmark tools (locust), pinned apart from the product's dependencies: see bench/README.md.
+bench-deps: venv
+	$(PY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 
 # Regenerate the pinned versions from pyproject.toml (run after changing a dependency).
 lock:

@@ -251,6 +251,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# The benchmarks' bare ceiling view (bench/portal_load.py); never on in production.
+BENCH_CEILING_VIEW = env_bool("BENCH_CEILING_VIEW", False)
+
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,3 +9,8 @@ urlpatterns = [
     path("sante/", health, name="health"),
     path("", include("portail.urls")),
 ]
+
+if settings.BENCH_CEILING_VIEW:
+    from config.bench import ceiling
+
+    urlpatterns.insert(0, path("bench/plafond/", ceiling))
