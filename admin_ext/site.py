@@ -40,6 +40,14 @@ def sidebar_navigation(request):
             ],
         },
         {
+            "title": "Facturation",
+            "items": [
+                _item("Campagnes de facturation", "receipt_long", "invoicerun"),
+                _item("Factures", "request_quote", "invoice"),
+                _item("Avoirs", "money_off", "creditnote"),
+            ],
+        },
+        {
             "title": "Communication",
             "items": [_item("Actualités", "campaign", "news"), _item("Journal des emails", "mail", "emaillog")],
         },

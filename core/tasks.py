@@ -5,3 +5,23 @@ from core import emails
 
 def send_email(log_id):
     return emails.send_logged_email(log_id)
+
+
+def compute_invoice_run(run_id):
+    from core.services.invoicing import invoice_run_compute
+
+    run = invoice_run_compute(run_id=run_id)
+    return run and run.pk
+
+
+def deliver_invoice_run(run_id):
+    from core.services.invoicing import invoice_run_deliver
+
+    run = invoice_run_deliver(run_id=run_id)
+    return run and run.pk
+
+
+def render_credit_note_pdf(credit_note_id):
+    from core.services.invoicing import credit_note_store_pdf
+
+    return credit_note_store_pdf(credit_note_id=credit_note_id).pk

@@ -1,5 +1,6 @@
 from core.models.accounts import User
 from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
+from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
@@ -13,11 +14,17 @@ __all__ = [
     "Booking",
     "Child",
     "Closure",
+    "CreditNote",
+    "CreditNoteLine",
+    "DocumentCounter",
     "DeadlineRule",
     "EmailLog",
     "Enrolment",
     "Guardian",
     "Household",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceRun",
     "News",
     "QuotientBracket",
     "QuotientFamilial",

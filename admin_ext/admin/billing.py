@@ -1,0 +1,337 @@
+"""Invoicing in the admin: runs (create → draft computed in the background → review → Émettre),
+invoices and credit notes, all read-only once issued. Views only call core.services.invoicing."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.html import format_html
+from unfold.admin import TabularInline
+from unfold.decorators import action, display
+from unfold.enums import ActionVariant
+from unfold.forms import BaseDialogForm
+
+from admin_ext.admin.base import BaseAdmin
+from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
+from core.services import invoicing
+
+RUN_STATUS_COLOURS = {
+    "Brouillon en calcul": "info",
+    "Brouillon": "warning",
+    "Échec du calcul": "danger",
+    "Émission en cours": "info",
+    "Émise": "success",
+}
+INVOICE_STATUS_COLOURS = {
+    "Brouillon": "warning",
+    "À payer": "danger",
+    "Paiement en cours": "info",
+    "Payée": "success",
+    "Annulée": "default",
+}
+
+
+def euros(amount):
+    return f"{amount:,.2f} €".replace(",", " ").replace(".", ",")
+
+
+class InvoiceRunForm(forms.ModelForm):
+    class Meta:
+        model = InvoiceRun
+        fields = ["regie", "month", "due_date"]
+        help_texts = {"month": "N'importe quel jour du mois à facturer."}
+
+    def clean_month(self):
+        return self.cleaned_data["month"].replace(day=1)
+
+
+class ConfirmForm(BaseDialogForm):
+    pass
+
+
+class CreditNoteForm(BaseDialogForm):
+    reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
+    cancel_all = forms.BooleanField(label="Annuler toute la facture", required=False)
+
+    def __init__(self, request, object_id=None, *args, **kwargs):
+        super().__init__(request, object_id, *args, **kwargs)
+        self.lines = list(InvoiceLine.objects.filter(invoice_id=object_id).prefetch_related("credit_lines"))
+        for line in self.lines:
+            left = line.quantity - sum(c.quantity for c in line.credit_lines.all())
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=f"{line.label} — jours à créditer (sur {left})", min_value=0, max_value=left, initial=0, required=False
+            )
+
+    def quantities(self):
+        if self.cleaned_data.get("cancel_all"):
+            return None
+        return {line.pk: self.cleaned_data.get(f"line_{line.pk}") or 0 for line in self.lines}
+
+
+class InvoiceLineInline(TabularInline):
+    model = InvoiceLine
+    fields = ["label", "dates_label", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_title = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CreditNoteInline(TabularInline):
+    model = CreditNote
+    fields = ["number", "issue_date", "reason", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvoiceRun)
+class InvoiceRunAdmin(BaseAdmin):
+    form = InvoiceRunForm
+    list_display = ["__str__", "status_badge", "invoice_count", "total_euros", "progress", "issued_at", "issued_by"]
+    list_filter = ["status", "regie"]
+    list_select_related = ["regie", "issued_by"]
+    date_hierarchy = "month"
+    actions_detail = ["issue_run", "recompute_run", "discard_run"]
+    readonly_fields = [
+        "regie", "month", "status_badge", "progress", "due_date", "invoice_count", "total_euros", "error",
+        "created_by", "created_at", "computed_at", "issued_by", "issued_at", "delivered_at", "review",
+    ]
+    fieldsets = [
+        (None, {"fields": [("regie", "month"), ("status_badge", "progress"), ("invoice_count", "total_euros"), "due_date", "error"]}),
+        ("Contrôle avant émission", {"fields": ["review"]}),
+        ("Historique", {"classes": ["collapse"], "fields": [
+            ("created_by", "created_at", "computed_at"), ("issued_by", "issued_at", "delivered_at"),
+        ]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["regie", "month", "due_date"]})]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # A run is never edited through a form: it moves only through the actions below.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        run = invoicing.invoice_run_create(
+            regie=obj.regie, month=obj.month, by=request.user, due_date=obj.due_date
+        )
+        obj.pk, obj.status, obj.created_at = run.pk, run.status, run.created_at
+
+    # --- display --------------------------------------------------------------------------------
+    @display(description="État", label=RUN_STATUS_COLOURS)
+    def status_badge(self, obj):
+        return obj.get_status_display()
+
+    @display(description="Montant total")
+    def total_euros(self, obj):
+        return euros(obj.total_amount)
+
+    @display(description="Avancement")
+    def progress(self, obj):
+        busy = obj.status in (InvoiceRun.Status.COMPUTING, InvoiceRun.Status.ISSUING)
+        return render_to_string("admin_ext/billing/run_progress.html", {"run": obj, "busy": busy})
+
+    @display(description="Contrôle")
+    def review(self, obj):
+        if obj.status == InvoiceRun.Status.COMPUTING:
+            return "Le brouillon est en cours de calcul."
+        context = invoicing.invoice_run_review(run=obj)
+        context["invoice_list_url"] = reverse("admin:core_invoice_changelist") + f"?run__id__exact={obj.pk}"
+        return render_to_string("admin_ext/billing/run_review.html", context)
+
+    # --- actions --------------------------------------------------------------------------------
+    def _can_act(self, request, object_id, statuses):
+        if not request.user.has_perm("core.change_invoicerun"):
+            return False
+        if object_id is None:
+            return True
+        return InvoiceRun.objects.filter(pk=object_id, status__in=statuses).exists()
+
+    def has_issue_run_permission(self, request, object_id=None):
+        return self._can_act(request, object_id, [InvoiceRun.Status.DRAFT, InvoiceRun.Status.ISSUING])
+
+    def has_recompute_run_permission(self, request, object_id=None):
+        return self._can_act(request, object_id, [InvoiceRun.Status.DRAFT, InvoiceRun.Status.FAILED])
+
+    def has_discard_run_permission(self, request, object_id=None):
+        statuses = [InvoiceRun.Status.DRAFT, InvoiceRun.Status.FAILED, InvoiceRun.Status.COMPUTING]
+        return self._can_act(request, object_id, statuses)
+
+    def _run_action(self, request, object_id, service, success):
+        try:
+            service(run_id=int(object_id))
+        except invoicing.InvoicingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success)
+        return redirect(reverse("admin:core_invoicerun_change", args=[object_id]))
+
+    @action(
+        description="Émettre", url_path="emettre", permissions=["issue_run"], icon="send", variant=ActionVariant.PRIMARY,
+        dialog={
+            "title": "Émettre les factures",
+            "description": "Les factures reçoivent leur numéro définitif et ne pourront plus être modifiées "
+            "(seulement corrigées par un avoir). Les PDF et les emails partent ensuite en arrière-plan.",
+            "form_class": ConfirmForm,
+            "form_submit_text": "Émettre",
+        },
+    )
+    def issue_run(self, request, form, object_id):
+        def issue(*, run_id):
+            invoicing.invoice_run_issue(run_id=run_id, by=request.user)
+
+        return self._run_action(request, object_id, issue, "Campagne émise : PDF et emails en cours d'envoi.")
+
+    @action(
+        description="Recalculer", url_path="recalculer", permissions=["recompute_run"], icon="refresh",
+        dialog={"title": "Recalculer le brouillon", "form_class": ConfirmForm, "form_submit_text": "Recalculer"},
+    )
+    def recompute_run(self, request, form, object_id):
+        return self._run_action(request, object_id, invoicing.invoice_run_recompute, "Recalcul du brouillon lancé.")
+
+    @action(
+        description="Abandonner", url_path="abandonner", permissions=["discard_run"], icon="delete",
+        variant=ActionVariant.DANGER,
+        dialog={"title": "Abandonner ce brouillon", "form_class": ConfirmForm, "form_submit_text": "Abandonner"},
+    )
+    def discard_run(self, request, form, object_id):
+        try:
+            invoicing.invoice_run_discard(run_id=int(object_id))
+        except invoicing.InvoicingError as error:
+            messages.error(request, str(error))
+            return redirect(reverse("admin:core_invoicerun_change", args=[object_id]))
+        messages.success(request, "Brouillon abandonné.")
+        return redirect(reverse("admin:core_invoicerun_changelist"))
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(BaseAdmin):
+    list_display = ["number_or_draft", "household", "payer_name", "period_start", "total_euros", "balance_euros",
+                    "status_badge", "due_date"]
+    list_filter = ["status", "regie", "run"]
+    search_fields = ["number", "household__reference", "household__name", "payer_name"]
+    list_select_related = ["household", "regie"]
+    date_hierarchy = "period_start"
+    show_full_result_count = False
+    inlines = [InvoiceLineInline, CreditNoteInline]
+    actions_detail = ["credit_invoice"]
+    fields = [
+        ("number", "status"), ("household", "regie", "run"), ("period_start", "period_end"),
+        ("issue_date", "due_date"), ("total", "balance_euros"), ("payer_name", "payer_email"), "payer_address",
+        ("pdf_link", "emailed_at"),
+    ]
+    readonly_fields = [
+        "number", "status", "household", "regie", "run", "period_start", "period_end", "issue_date", "due_date",
+        "total", "balance_euros", "payer_name", "payer_email", "payer_address", "pdf_link", "emailed_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # invoices come from runs; an issued one is corrected by a credit note
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description="Numéro", ordering="number")
+    def number_or_draft(self, obj):
+        return obj.number or "Brouillon"
+
+    @display(description="État", label=INVOICE_STATUS_COLOURS)
+    def status_badge(self, obj):
+        return obj.get_status_display()
+
+    @display(description="Total", ordering="total")
+    def total_euros(self, obj):
+        return euros(obj.total)
+
+    @display(description="Reste dû")
+    def balance_euros(self, obj):
+        return euros(obj.balance) if obj.is_issued else "—"
+
+    @display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">Télécharger</a>', obj.pdf.url)
+
+    def has_credit_invoice_permission(self, request, object_id=None):
+        if not request.user.has_perm("core.add_creditnote"):
+            return False
+        return object_id is None or Invoice.objects.filter(pk=object_id, status=Invoice.Status.UNPAID).exists()
+
+    @action(
+        description="Établir un avoir", url_path="avoir", permissions=["credit_invoice"], icon="receipt_long",
+        dialog={
+            "title": "Établir un avoir",
+            "description": "Annulez toute la facture ou indiquez les jours à créditer. Le motif figure sur l'avoir.",
+            "form_class": CreditNoteForm,
+            "form_submit_text": "Établir l'avoir",
+        },
+    )
+    def credit_invoice(self, request, form, object_id):
+        try:
+            note = invoicing.credit_note_create(
+                invoice_id=int(object_id), reason=form.cleaned_data["reason"], quantities=form.quantities(), by=request.user
+            )
+        except invoicing.InvoicingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Avoir n° {note.number} établi ({euros(note.amount)}).")
+        return redirect(reverse("admin:core_invoice_change", args=[object_id]))
+
+
+class CreditNoteLineInline(TabularInline):
+    model = CreditNoteLine
+    fields = ["label", "quantity", "unit_price", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(BaseAdmin):
+    list_display = ["number", "invoice", "issue_date", "amount", "is_cancellation", "created_by"]
+    list_filter = ["regie", "is_cancellation"]
+    search_fields = ["number", "invoice__number", "invoice__household__reference"]
+    list_select_related = ["invoice", "created_by"]
+    inlines = [CreditNoteLineInline]
+    readonly_fields = ["number", "regie", "invoice", "issue_date", "reason", "amount", "is_cancellation", "created_by",
+                       "created_at", "pdf"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,315 @@
+"""Invoicing: monthly runs, invoices and their lines, credit notes, and the number counters."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q, Sum
+
+ZERO = Decimal("0.00")
+
+
+class IssuedDocumentError(ValidationError):
+    """Raised when code tries to change or delete an issued invoice: correct it with a credit note."""
+
+
+class InvoiceRun(models.Model):
+    """One month's invoicing batch of a régie: computed as a draft, reviewed, then issued."""
+
+    class Status(models.TextChoices):
+        COMPUTING = "computing", "Brouillon en calcul"
+        DRAFT = "draft", "Brouillon"
+        FAILED = "failed", "Échec du calcul"
+        ISSUING = "issuing", "Émission en cours"
+        ISSUED = "issued", "Émise"
+
+    LOCKED_STATUSES = (Status.ISSUING, Status.ISSUED)
+
+    regie = models.ForeignKey("core.Regie", verbose_name="régie", on_delete=models.PROTECT, related_name="invoice_runs")
+    month = models.DateField("mois facturé", help_text="Le premier jour du mois.")
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.COMPUTING)
+    due_date = models.DateField(
+        "date d'échéance", null=True, blank=True, help_text="Vide : 30 jours après l'émission."
+    )
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="créée par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    computed_at = models.DateTimeField("calculée le", null=True, blank=True)
+    issued_at = models.DateTimeField("émise le", null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="émise par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    delivered_at = models.DateTimeField("PDF et emails terminés le", null=True, blank=True)
+    progress_done = models.PositiveIntegerField("foyers traités", default=0)
+    progress_total = models.PositiveIntegerField("foyers à traiter", default=0)
+    invoice_count = models.PositiveIntegerField("nombre de factures", default=0)
+    total_amount = models.DecimalField("montant total (€)", max_digits=12, decimal_places=2, default=ZERO)
+    error = models.TextField("erreur", blank=True)
+
+    class Meta:
+        verbose_name = "campagne de facturation"
+        verbose_name_plural = "campagnes de facturation"
+        ordering = ["-month", "regie"]
+        constraints = [
+            models.UniqueConstraint(fields=["regie", "month"], name="invoicerun_one_per_regie_month"),
+            models.CheckConstraint(
+                condition=Q(status__in=["computing", "draft", "failed", "issuing", "issued"]),
+                name="invoicerun_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.regie} — {self.month_label}"
+
+    @property
+    def month_label(self):
+        from django.utils.dateformat import format as date_format
+
+        return date_format(self.month, "F Y").capitalize()
+
+    @property
+    def is_locked(self):
+        return self.status in self.LOCKED_STATUSES
+
+    @property
+    def progress_percent(self):
+        if not self.progress_total:
+            return 100 if self.status != self.Status.COMPUTING else 0
+        return round(100 * self.progress_done / self.progress_total)
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def issued(self):
+        return self.exclude(number="")
+
+    def for_household(self, household):
+        """The issued invoices of one household, newest first: what the portal may show."""
+        return self.issued().filter(household=household).order_by("-issue_date", "-number")
+
+    def open(self):
+        return self.filter(status__in=[Invoice.Status.UNPAID, Invoice.Status.PAYMENT_IN_PROGRESS])
+
+
+class Invoice(models.Model):
+    """A household's invoice (avis des sommes à payer) for one month of a régie. Immutable once
+    issued: only its status, PDF and delivery date still move; corrections are credit notes."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        UNPAID = "unpaid", "À payer"
+        PAYMENT_IN_PROGRESS = "payment_in_progress", "Paiement en cours"
+        PAID = "paid", "Payée"
+        CANCELLED = "cancelled", "Annulée"
+
+    # What may still change on an issued invoice (payment state, the PDF rendered once, delivery).
+    MUTABLE_AFTER_ISSUE = ("status", "pdf", "emailed_at")
+
+    run = models.ForeignKey(InvoiceRun, verbose_name="campagne", on_delete=models.PROTECT, related_name="invoices")
+    regie = models.ForeignKey("core.Regie", verbose_name="régie", on_delete=models.PROTECT, related_name="invoices")
+    household = models.ForeignKey(
+        "core.Household", verbose_name="foyer", on_delete=models.PROTECT, related_name="invoices"
+    )
+    number = models.CharField("numéro", max_length=30, blank=True, db_index=True)
+    sequence = models.PositiveIntegerField("rang dans l'année", null=True, blank=True)
+    period_start = models.DateField("période du")
+    period_end = models.DateField("période au")
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.DRAFT)
+    total = models.DecimalField("total (€)", max_digits=10, decimal_places=2, default=ZERO)
+    issue_date = models.DateField("date d'émission", null=True, blank=True)
+    due_date = models.DateField("date d'échéance", null=True, blank=True)
+    issued_at = models.DateTimeField("émise le", null=True, blank=True)
+    payer_name = models.CharField("redevable", max_length=250, blank=True)
+    payer_address = models.TextField("adresse du redevable", blank=True)
+    payer_email = models.EmailField("email du redevable", blank=True)
+    household_reference = models.CharField("référence du foyer", max_length=20, blank=True)
+    pdf = models.FileField("PDF", upload_to="factures/", blank=True)
+    emailed_at = models.DateTimeField("email envoyé le", null=True, blank=True)
+    created_at = models.DateTimeField("créée le", auto_now_add=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "facture"
+        verbose_name_plural = "factures"
+        ordering = ["-period_start", "number", "household"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "household"], name="invoice_one_per_run_household"),
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "unpaid", "payment_in_progress", "paid", "cancelled"]),
+                name="invoice_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (~Q(number="") & Q(issue_date__isnull=False, due_date__isnull=False)),
+                name="issued_invoice_has_number_and_dates",
+            ),
+        ]
+
+    def __str__(self):
+        if self.number:
+            return f"Facture n° {self.number}"
+        return f"Brouillon — {self.household_id and self.household}"
+
+    @property
+    def is_issued(self):
+        return bool(self.number)
+
+    @property
+    def title(self):
+        """« Facture du 01/09/2023 pour M TEST Deux », as parents know it."""
+        return f"Facture du {self.period_start:%d/%m/%Y} pour {self.payer_name}"
+
+    @property
+    def credited_amount(self):
+        return self.credit_notes.aggregate(total=Sum("amount"))["total"] or ZERO
+
+    @property
+    def paid_amount(self):
+        """What payments settled on this invoice. Payments come with their own model: this is the
+        one place that learns to sum their allocations."""
+        return ZERO
+
+    @property
+    def balance(self):
+        """What is still due: the total, less credit notes, less payments."""
+        return self.total - self.credited_amount - self.paid_amount
+
+    def days_until_due(self, *, today):
+        return (self.due_date - today).days if self.due_date else None
+
+    def _issued_row(self):
+        if not self.pk:
+            return None
+        frozen = [f.attname for f in self._meta.concrete_fields if f.name not in self.MUTABLE_AFTER_ISSUE]
+        row = type(self).objects.filter(pk=self.pk).values(*frozen).first()
+        return row if row and row["number"] else None
+
+    def save(self, *args, **kwargs):
+        # A guard, not a side effect: an issued invoice's amounts, payer and dates never change.
+        row = self._issued_row()
+        if row is not None:
+            changed = [name for name, value in row.items() if getattr(self, name) != value]
+            if changed:
+                raise IssuedDocumentError(
+                    "Une facture émise ne peut plus être modifiée : établissez un avoir."
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._issued_row() is not None:
+            raise IssuedDocumentError("Une facture émise ne peut pas être supprimée : établissez un avoir.")
+        return super().delete(*args, **kwargs)
+
+
+class InvoiceLine(models.Model):
+    """One child × activity × unit price of an invoice, with the days it covers."""
+
+    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.CASCADE, related_name="lines")
+    child = models.ForeignKey("core.Child", verbose_name="enfant", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey("core.Activity", verbose_name="prestation", on_delete=models.PROTECT, related_name="+")
+    label = models.CharField("libellé", max_length=250)
+    is_unbooked = models.BooleanField("présences sans réservation", default=False)
+    dates = models.JSONField("jours facturés", default=list)
+    quantity = models.PositiveIntegerField("quantité")
+    unit_price = models.DecimalField("prix unitaire (€)", max_digits=10, decimal_places=2)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
+    position = models.PositiveSmallIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "ligne de facture"
+        verbose_name_plural = "lignes de facture"
+        ordering = ["invoice", "position"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="invoiceline_amount_positive")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def dates_label(self):
+        import datetime
+
+        return ", ".join(datetime.date.fromisoformat(d).strftime("%d/%m") for d in self.dates)
+
+    def save(self, *args, **kwargs):
+        if self.invoice.is_issued and Invoice.objects.filter(pk=self.invoice_id).exclude(number="").exists():
+            raise IssuedDocumentError("Les lignes d'une facture émise ne peuvent plus être modifiées.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Invoice.objects.filter(pk=self.invoice_id).exclude(number="").exists():
+            raise IssuedDocumentError("Les lignes d'une facture émise ne peuvent plus être supprimées.")
+        return super().delete(*args, **kwargs)
+
+
+class CreditNote(models.Model):
+    """An avoir: cancels an issued invoice or credits part of it. Numbered on its own series."""
+
+    regie = models.ForeignKey("core.Regie", verbose_name="régie", on_delete=models.PROTECT, related_name="credit_notes")
+    invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.CharField("numéro", max_length=30, unique=True)
+    sequence = models.PositiveIntegerField("rang dans l'année")
+    reason = models.TextField("motif")
+    is_cancellation = models.BooleanField("annule la facture", default=False)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
+    issue_date = models.DateField("date d'émission")
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="établi par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    pdf = models.FileField("PDF", upload_to="avoirs/", blank=True)
+
+    class Meta:
+        verbose_name = "avoir"
+        verbose_name_plural = "avoirs"
+        ordering = ["-issue_date", "-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="creditnote_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="creditnote_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"Avoir n° {self.number}"
+
+
+class CreditNoteLine(models.Model):
+    credit_note = models.ForeignKey(CreditNote, verbose_name="avoir", on_delete=models.CASCADE, related_name="lines")
+    invoice_line = models.ForeignKey(
+        InvoiceLine, verbose_name="ligne de facture", on_delete=models.PROTECT, related_name="credit_lines"
+    )
+    label = models.CharField("libellé", max_length=250)
+    quantity = models.PositiveIntegerField("quantité")
+    unit_price = models.DecimalField("prix unitaire (€)", max_digits=10, decimal_places=2)
+    amount = models.DecimalField("montant (€)", max_digits=10, decimal_places=2)
+
+    class Meta:
+        verbose_name = "ligne d'avoir"
+        verbose_name_plural = "lignes d'avoir"
+        ordering = ["credit_note", "pk"]
+
+    def __str__(self):
+        return self.label
+
+
+class DocumentCounter(models.Model):
+    """The last number given per régie, year and kind of document. Taken under
+    select_for_update() in the issuing transaction, so numbers are gapless and never reused."""
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Facture"
+        CREDIT_NOTE = "credit_note", "Avoir"
+
+    regie = models.ForeignKey("core.Regie", verbose_name="régie", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField("année")
+    kind = models.CharField("document", max_length=12, choices=Kind.choices)
+    last_value = models.PositiveIntegerField("dernier numéro", default=0)
+
+    class Meta:
+        verbose_name = "compteur de numéros"
+        verbose_name_plural = "compteurs de numéros"
+        constraints = [models.UniqueConstraint(fields=["regie", "year", "kind"], name="documentcounter_unique")]
+
+    def __str__(self):
+        return f"{self.regie} {self.year} {self.get_kind_display()} : {self.last_value}"

@@ -1,0 +1,39 @@
+"""PDF documents rendered with WeasyPrint from the HTML templates in templates/invoices/."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+
+def render_pdf(template, context):
+    from weasyprint import HTML
+
+    html = render_to_string(template, {"town_name": settings.TOWN_NAME, "site_url": settings.SITE_URL, **context})
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+
+
+def render_invoice_pdf(invoice):
+    return render_pdf(
+        "invoices/invoice.html",
+        {
+            "invoice": invoice,
+            "lines": list(invoice.lines.select_related("child", "activity")),
+            "regie": invoice.regie,
+            "payer_name": invoice.payer_name,
+            "payer_address": invoice.payer_address,
+        },
+    )
+
+
+def render_credit_note_pdf(note):
+    invoice = note.invoice
+    return render_pdf(
+        "invoices/credit_note.html",
+        {
+            "note": note,
+            "invoice": invoice,
+            "lines": list(note.lines.all()),
+            "regie": note.regie,
+            "payer_name": invoice.payer_name,
+            "payer_address": invoice.payer_address,
+        },
+    )

@@ -1,0 +1,161 @@
+"""Billing rules: what a household owes a régie for one month.
+
+Booked days that were not cancelled are billed, except justified absences; unjustified absences
+are billed; a presence without booking is billed at the late price (unit price + the activity's
+surcharge). The unit price is the tariff of the household's quotient-familial bracket and
+residence valid on that day (no quotient: the highest bracket). Lines group child × activity ×
+unit price and list the days; each line is rounded to the cent. Meals and childcare never share
+a line (the childcare tax credit excludes meals).
+"""
+
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+
+from core.models import Attendance, Booking, QuotientBracket, Tariff
+from core.services.calendar import ServiceCalendar
+
+CENT = Decimal("0.01")
+
+
+class BillingError(Exception):
+    """A month cannot be priced (a missing tariff): staff must fix the settings and recompute."""
+
+
+def month_bounds(month):
+    """First and last day of the month containing `month`."""
+    first = month.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+@dataclass
+class LineDraft:
+    child: object
+    activity: object
+    unit_price: Decimal
+    is_unbooked: bool
+    dates: list = field(default_factory=list)
+
+    @property
+    def quantity(self):
+        return len(self.dates)
+
+    @property
+    def amount(self):
+        return (self.unit_price * self.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def label(self):
+        suffix = " (présence sans réservation)" if self.is_unbooked else ""
+        return f"{self.activity.name} — {self.child.first_name} {self.child.last_name.upper()}{suffix}"
+
+
+@dataclass
+class PriceBook:
+    """Brackets and tariffs of a period, loaded once for a whole run."""
+
+    brackets: list
+    tariffs: list
+
+    @classmethod
+    def load(cls, start, end):
+        tariffs = Tariff.objects.filter(valid_from__lte=end).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
+        return cls(brackets=list(QuotientBracket.objects.all()), tariffs=list(tariffs))
+
+    def unit_price(self, *, household, activity, day):
+        bracket = QuotientBracket.for_quotient(household.quotient_on(day), self.brackets)
+        for tariff in self.tariffs:
+            if (
+                tariff.activity_id == activity.pk
+                and bracket is not None
+                and tariff.bracket_id == bracket.pk
+                and tariff.is_resident == household.is_resident
+                and tariff.valid_from <= day
+                and (tariff.valid_to is None or day <= tariff.valid_to)
+            ):
+                return tariff.unit_price
+        residence = "résident" if household.is_resident else "extérieur"
+        raise BillingError(
+            f"Aucun tarif « {activity} » ({bracket}, {residence}) valable le {day:%d/%m/%Y} : "
+            "complétez les tarifs puis recalculez."
+        )
+
+
+def household_month_lines(*, household, regie, month, prices=None, service_calendar=None):
+    """The lines a household owes `regie` for the month of `month`, empty when nothing is due."""
+    start, end = month_bounds(month)
+    prices = prices or PriceBook.load(start, end)
+    service_calendar = service_calendar or ServiceCalendar.load(start, end)
+    household = type(household).objects.prefetch_related("quotients").get(pk=household.pk)
+    scope = {"child__household": household, "activity__regie": regie, "date__gte": start, "date__lte": end}
+    bookings = Booking.objects.active().filter(**scope).select_related("child", "activity")
+    attendances = {
+        (a.child_id, a.activity_id, a.date): a
+        for a in Attendance.objects.filter(**scope).select_related("child", "activity")
+    }
+
+    billed = []  # (child, activity, day, is_unbooked)
+    booked_keys = set()
+    for booking in bookings:
+        key = (booking.child_id, booking.activity_id, booking.date)
+        booked_keys.add(key)
+        attendance = attendances.get(key)
+        if attendance is not None and attendance.status == Attendance.Status.ABSENT_JUSTIFIED:
+            continue
+        if service_calendar.closure_reason(booking.date, school_id=booking.child.school_id, activity_id=booking.activity_id):
+            continue  # no service that day (a strike, a closure decided after the booking)
+        billed.append((booking.child, booking.activity, booking.date, False))
+    for key, attendance in attendances.items():
+        if key not in booked_keys and attendance.status == Attendance.Status.PRESENT_UNBOOKED:
+            billed.append((attendance.child, attendance.activity, attendance.date, True))
+
+    groups = {}
+    for child, activity, day, is_unbooked in billed:
+        price = prices.unit_price(household=household, activity=activity, day=day)
+        if is_unbooked:
+            price += activity.late_surcharge
+        key = (child.pk, activity.pk, price, is_unbooked)
+        line = groups.setdefault(key, LineDraft(child=child, activity=activity, unit_price=price, is_unbooked=is_unbooked))
+        line.dates.append(day)
+    lines = [line for line in groups.values() if line.amount > 0]
+    for line in lines:
+        line.dates.sort()
+    kind_order = defaultdict(int, {"meal": 0, "childcare": 1})
+    lines.sort(
+        key=lambda l: (
+            l.child.first_name, kind_order[l.activity.kind], l.activity.position, l.activity.name, l.is_unbooked, l.dates[0]
+        )
+    )
+    return lines
+
+
+def households_to_bill(*, regie, month):
+    """Ids of the households with a booking or an attendance in `regie`'s activities that month."""
+    from core.models import Household
+
+    start, end = month_bounds(month)
+    in_month = Q(date__gte=start, date__lte=end, activity__regie=regie)
+    booked = Booking.objects.active().filter(in_month).values("child__household")
+    attended = Attendance.objects.filter(in_month).values("child__household")
+    return list(
+        Household.objects.filter(Q(pk__in=booked) | Q(pk__in=attended)).order_by("reference").values_list("pk", flat=True)
+    )
+
+
+def payer_snapshot(household):
+    """The payer as printed on the invoice on its issue day (« M TEST Deux », address, email)."""
+    guardian = household.billing_guardian
+    if guardian is None:
+        return {"payer_name": f"Famille {household.name}", "payer_address": household.full_address, "payer_email": ""}
+    civility = {"M": "M", "MME": "Mme"}.get(guardian.civility, "")
+    name = " ".join(part for part in (civility, guardian.last_name.upper(), guardian.first_name) if part)
+    address = guardian.full_address or household.full_address
+    return {"payer_name": name, "payer_address": address, "payer_email": guardian.email or ""}
+
+
+def first_day_of(day):
+    return datetime.date(day.year, day.month, 1)

@@ -1,0 +1,350 @@
+"""Invoice runs (draft → issuing → issued), numbering, PDFs, the invoice email and credit notes."""
+
+import datetime
+import logging
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.emails import queue_email
+from core.models import CreditNote, CreditNoteLine, DocumentCounter, Household, Invoice, InvoiceLine, InvoiceRun
+from core.services.billing import (
+    BillingError,
+    PriceBook,
+    household_month_lines,
+    households_to_bill,
+    month_bounds,
+    payer_snapshot,
+)
+from core.services.calendar import ServiceCalendar
+
+logger = logging.getLogger("core.invoicing")
+
+PAYMENT_TERM_DAYS = 30
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+class InvoicingError(Exception):
+    """A refused invoicing action; the message is French, for staff."""
+
+
+def _enqueue(task, object_id):
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(f"core.tasks.{task}", object_id, group="invoicing"))
+
+
+def next_document_number(*, regie, year, kind, count=1):
+    """Reserve `count` consecutive numbers of a régie's yearly series; the counter row stays locked
+    until the caller's transaction ends, so numbers are gapless and never given twice."""
+    counter, _ = DocumentCounter.objects.select_for_update().get_or_create(regie=regie, year=year, kind=kind)
+    first = counter.last_value + 1
+    counter.last_value += count
+    counter.save(update_fields=["last_value"])
+    return range(first, first + count)
+
+
+def format_number(*, regie, year, sequence, kind=DocumentCounter.Kind.INVOICE):
+    # Letters and digits only: the number doubles as the PayFiP debt reference.
+    infix = "AV" if kind == DocumentCounter.Kind.CREDIT_NOTE else ""
+    return f"{regie.invoice_prefix}{year}{infix}{sequence:05d}"
+
+
+# --- runs ---------------------------------------------------------------------------------------
+@transaction.atomic
+def invoice_run_create(*, regie, month, by=None, due_date=None):
+    """A régie bills a month once: create its run and compute the draft in the background."""
+    month = month.replace(day=1)
+    if InvoiceRun.objects.filter(regie=regie, month=month).exists():
+        raise InvoicingError(f"Une campagne existe déjà pour {regie} en {month:%m/%Y}.")
+    run = InvoiceRun.objects.create(regie=regie, month=month, created_by=by, due_date=due_date)
+    _enqueue("compute_invoice_run", run.pk)
+    return run
+
+
+def invoice_run_compute(*, run_id):
+    """Compute a run's draft invoices household by household (progress is visible meanwhile);
+    only a run waiting for computation is computed, so a duplicated task does nothing."""
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().filter(pk=run_id, status=InvoiceRun.Status.COMPUTING).first()
+        if run is None:
+            return None
+        InvoiceLine.objects.filter(invoice__run=run).delete()
+        run.invoices.all().delete()
+        household_ids = households_to_bill(regie=run.regie, month=run.month)
+        run.progress_total, run.progress_done, run.error = len(household_ids), 0, ""
+        run.save(update_fields=["progress_total", "progress_done", "error"])
+    start, end = month_bounds(run.month)
+    prices, service_calendar = PriceBook.load(start, end), ServiceCalendar.load(start, end)
+    try:
+        for household in Household.objects.filter(pk__in=household_ids).order_by("reference"):
+            with transaction.atomic():
+                locked = InvoiceRun.objects.select_for_update().filter(pk=run_id, status=InvoiceRun.Status.COMPUTING)
+                if not locked.exists():
+                    return None  # discarded or recomputed meanwhile
+                if not run.invoices.filter(household=household).exists():
+                    lines = household_month_lines(
+                        household=household, regie=run.regie, month=run.month, prices=prices, service_calendar=service_calendar
+                    )
+                    _create_draft_invoice(run=run, household=household, lines=lines)
+                InvoiceRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + 1)
+    except BillingError as error:
+        InvoiceRun.objects.filter(pk=run_id).update(status=InvoiceRun.Status.FAILED, error=str(error))
+        return InvoiceRun.objects.get(pk=run_id)
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if run.status == InvoiceRun.Status.COMPUTING:
+            _refresh_totals(run)
+            run.status, run.computed_at = InvoiceRun.Status.DRAFT, timezone.now()
+            run.save(update_fields=["status", "computed_at", "invoice_count", "total_amount"])
+    return run
+
+
+def _create_draft_invoice(*, run, household, lines):
+    if not lines:
+        return None  # nothing to pay: no invoice
+    start, end = month_bounds(run.month)
+    invoice = Invoice.objects.create(
+        run=run, regie=run.regie, household=household, period_start=start, period_end=end,
+        total=sum((line.amount for line in lines), ZERO), household_reference=household.reference,
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice, child=line.child, activity=line.activity, label=line.label, is_unbooked=line.is_unbooked,
+            dates=[d.isoformat() for d in line.dates], quantity=line.quantity, unit_price=line.unit_price,
+            amount=line.amount, position=position,
+        )
+        for position, line in enumerate(lines)
+    )
+    return invoice
+
+
+def _refresh_totals(run):
+    invoices = list(run.invoices.values_list("total", flat=True))
+    run.invoice_count, run.total_amount = len(invoices), sum(invoices, ZERO)
+
+
+@transaction.atomic
+def invoice_run_recompute(*, run_id):
+    """A draft (or a failed computation) is recomputed from the current bookings and tariffs."""
+    run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+    if run.is_locked:
+        raise InvoicingError("Une campagne émise ne peut plus être recalculée.")
+    run.status, run.progress_done, run.error = InvoiceRun.Status.COMPUTING, 0, ""
+    run.save(update_fields=["status", "progress_done", "error"])
+    _enqueue("compute_invoice_run", run.pk)
+    return run
+
+
+@transaction.atomic
+def invoice_run_discard(*, run_id):
+    """Only a run that was never issued can be discarded, with its draft invoices."""
+    run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+    if run.is_locked or run.invoices.exclude(number="").exists():
+        raise InvoicingError("Une campagne émise ne peut pas être abandonnée.")
+    InvoiceLine.objects.filter(invoice__run=run).delete()
+    run.invoices.all().delete()
+    run.delete()
+    return run
+
+
+@transaction.atomic
+def invoice_run_issue(*, run_id, by=None, now=None):
+    """Issue a reviewed draft: gapless numbers and payer snapshots in one transaction, then PDFs and
+    emails in the background. Issuing again only re-triggers the delivery."""
+    now = now or timezone.now()
+    run = InvoiceRun.objects.select_for_update().select_related("regie").get(pk=run_id)
+    if run.status == InvoiceRun.Status.ISSUING:
+        _enqueue("deliver_invoice_run", run.pk)
+        return run
+    if run.status == InvoiceRun.Status.ISSUED:
+        return run
+    if run.status != InvoiceRun.Status.DRAFT:
+        raise InvoicingError("Seul un brouillon calculé peut être émis.")
+    issue_date = timezone.localdate(now)
+    due_date = run.due_date or issue_date + datetime.timedelta(days=PAYMENT_TERM_DAYS)
+    invoices = list(
+        run.invoices.select_related("household").prefetch_related("household__guardians").order_by("household__reference")
+    )
+    numbers = next_document_number(regie=run.regie, year=issue_date.year, kind=DocumentCounter.Kind.INVOICE, count=len(invoices))
+    for invoice, sequence in zip(invoices, numbers, strict=True):
+        for name, value in payer_snapshot(invoice.household).items():
+            setattr(invoice, name, value)
+        invoice.sequence = sequence
+        invoice.number = format_number(regie=run.regie, year=issue_date.year, sequence=sequence)
+        invoice.issue_date, invoice.due_date, invoice.issued_at = issue_date, due_date, now
+        invoice.status = Invoice.Status.UNPAID
+        invoice.household_reference = invoice.household.reference
+    Invoice.objects.bulk_update(
+        invoices,
+        ["payer_name", "payer_address", "payer_email", "sequence", "number", "issue_date", "due_date", "issued_at",
+         "status", "household_reference"],
+    )
+    _refresh_totals(run)
+    run.status, run.issued_at, run.issued_by, run.due_date = InvoiceRun.Status.ISSUING, now, by, due_date
+    run.progress_done, run.progress_total = 0, len(invoices)
+    run.save()
+    _enqueue("deliver_invoice_run", run.pk)
+    return run
+
+
+def invoice_run_deliver(*, run_id):
+    """Render and store each invoice's PDF once, then send its email once; the run is issued when
+    every invoice is delivered. Each step claims its work, so running twice sends nothing twice."""
+    run = InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.ISSUING).first()
+    if run is None:
+        return None
+    for done, invoice_id in enumerate(run.invoices.order_by("sequence").values_list("pk", flat=True), start=1):
+        invoice_store_pdf(invoice_id=invoice_id)
+        invoice_send_available_email(invoice_id=invoice_id)
+        InvoiceRun.objects.filter(pk=run_id).update(progress_done=done)
+    InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.ISSUING).update(
+        status=InvoiceRun.Status.ISSUED, delivered_at=timezone.now()
+    )
+    return InvoiceRun.objects.get(pk=run_id)
+
+
+# --- PDFs and email -----------------------------------------------------------------------------
+def _store_once(model, pk, path, render):
+    """Store a rendered document once: a concurrent duplicate keeps the first file."""
+    obj = model.objects.get(pk=pk)
+    if obj.pdf:
+        return obj
+    name = default_storage.save(path, ContentFile(render(obj)))
+    if model.objects.filter(pk=pk, pdf="").update(pdf=name) == 0:
+        default_storage.delete(name)
+    return model.objects.get(pk=pk)
+
+
+def invoice_store_pdf(*, invoice_id):
+    """An issued invoice's PDF is rendered once and stored; it is never rendered again."""
+    from core.pdf import render_invoice_pdf
+
+    invoice = Invoice.objects.select_related("regie").get(pk=invoice_id)
+    if not invoice.is_issued:
+        raise InvoicingError("Un brouillon n'a pas de PDF.")
+    path = f"factures/{invoice.regie.invoice_prefix}/{invoice.issue_date.year}/{invoice.number}.pdf"
+    return _store_once(Invoice, invoice_id, path, render_invoice_pdf)
+
+
+@transaction.atomic
+def invoice_send_available_email(*, invoice_id, now=None):
+    """Each issued invoice is announced once to its payer, with its PDF attached."""
+    invoice = Invoice.objects.select_related("regie", "household").get(pk=invoice_id)
+    if not (invoice.is_issued and invoice.pdf and invoice.payer_email):
+        return None
+    claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(emailed_at=now or timezone.now())
+    if not claimed:
+        return None
+    return queue_email(
+        kind="invoice_available",
+        recipients=[invoice.payer_email],
+        context={"invoice": invoice},
+        household=invoice.household,
+        attachments=[(f"facture-{invoice.number}.pdf", invoice.pdf.name, "application/pdf")],
+    )
+
+
+def credit_note_store_pdf(*, credit_note_id):
+    """A credit note's PDF is rendered once and stored."""
+    from core.pdf import render_credit_note_pdf
+
+    note = CreditNote.objects.select_related("regie").get(pk=credit_note_id)
+    path = f"avoirs/{note.regie.invoice_prefix}/{note.issue_date.year}/{note.number}.pdf"
+    return _store_once(CreditNote, credit_note_id, path, render_credit_note_pdf)
+
+
+# --- credit notes -------------------------------------------------------------------------------
+@transaction.atomic
+def credit_note_create(*, invoice_id, reason, quantities=None, by=None, now=None):
+    """Correct an issued invoice with a numbered credit note: all that remains of it (a
+    cancellation) when `quantities` is None, else {invoice line id: days to credit}. A reason is
+    required; an invoice being paid, paid or cancelled is not credited here."""
+    now = now or timezone.now()
+    invoice = Invoice.objects.select_for_update().select_related("regie").get(pk=invoice_id)
+    reason = (reason or "").strip()
+    if not invoice.is_issued:
+        raise InvoicingError("Un brouillon se corrige en recalculant la campagne, pas par un avoir.")
+    if invoice.status != Invoice.Status.UNPAID:
+        raise InvoicingError(f"Facture « {invoice.get_status_display().lower()} » : pas d'avoir possible.")
+    if not reason:
+        raise InvoicingError("Le motif de l'avoir est obligatoire.")
+    lines = list(invoice.lines.prefetch_related("credit_lines"))
+    remaining = {line.pk: line.quantity - sum(c.quantity for c in line.credit_lines.all()) for line in lines}
+    wanted = dict(remaining) if quantities is None else {int(k): int(v) for k, v in quantities.items() if int(v)}
+    credit_lines = []
+    for line in lines:
+        quantity = wanted.pop(line.pk, 0)
+        if quantity < 0 or quantity > remaining[line.pk]:
+            raise InvoicingError(f"« {line.label} » : au plus {remaining[line.pk]} jour(s) à créditer.")
+        if quantity == 0:
+            continue
+        if quantity == remaining[line.pk]:  # the last credit of a line takes what is left, to the cent
+            amount = line.amount - sum((c.amount for c in line.credit_lines.all()), ZERO)
+        else:
+            amount = (line.unit_price * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+        credit_lines.append(
+            CreditNoteLine(invoice_line=line, label=line.label, quantity=quantity, unit_price=line.unit_price, amount=amount)
+        )
+    if wanted:
+        raise InvoicingError("Ligne inconnue sur cette facture.")
+    amount = sum((c.amount for c in credit_lines), ZERO)
+    if amount <= 0:
+        raise InvoicingError("Rien à créditer.")
+    issue_date = timezone.localdate(now)
+    (sequence,) = next_document_number(regie=invoice.regie, year=issue_date.year, kind=DocumentCounter.Kind.CREDIT_NOTE)
+    credited = {c.invoice_line_id: c.quantity for c in credit_lines}
+    is_cancellation = all(credited.get(pk, 0) == left for pk, left in remaining.items())
+    note = CreditNote.objects.create(
+        regie=invoice.regie, invoice=invoice, sequence=sequence, reason=reason, amount=amount, issue_date=issue_date,
+        number=format_number(regie=invoice.regie, year=issue_date.year, sequence=sequence, kind=DocumentCounter.Kind.CREDIT_NOTE),
+        is_cancellation=is_cancellation, created_by=by,
+    )
+    for credit_line in credit_lines:
+        credit_line.credit_note = note
+    CreditNoteLine.objects.bulk_create(credit_lines)
+    if invoice.balance <= 0:
+        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.CANCELLED)
+    _enqueue("render_credit_note_pdf", note.pk)
+    return note
+
+
+# --- review -------------------------------------------------------------------------------------
+def previous_month(month):
+    return (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def invoice_run_review(*, run, biggest=10):
+    """What staff check before issuing: totals per activity and household, households new or gone
+    since last month's run of the régie, and the biggest changes."""
+    invoices = list(run.invoices.select_related("household").prefetch_related("lines__activity"))
+    per_activity = defaultdict(lambda: {"quantity": 0, "amount": ZERO})
+    for invoice in invoices:
+        for line in invoice.lines.all():
+            per_activity[line.activity.name]["quantity"] += line.quantity
+            per_activity[line.activity.name]["amount"] += line.amount
+    current = {invoice.household: invoice.total for invoice in invoices}
+    previous_run = InvoiceRun.objects.filter(regie=run.regie, month=previous_month(run.month)).first()
+    previous = {}
+    if previous_run is not None:
+        previous = {i.household: i.total for i in previous_run.invoices.select_related("household")}
+    changes = [
+        {"household": household, "before": previous[household], "after": total, "delta": total - previous[household]}
+        for household, total in current.items()
+        if household in previous and total != previous[household]
+    ]
+    changes.sort(key=lambda change: (-abs(change["delta"]), change["household"].reference))
+    return {
+        "per_activity": sorted(per_activity.items()),
+        "per_household": sorted(current.items(), key=lambda item: item[0].reference),
+        "previous_run": previous_run,
+        "new_households": sorted((h for h in current if h not in previous), key=lambda h: h.reference),
+        "gone_households": sorted((h for h in previous if h not in current), key=lambda h: h.reference),
+        "biggest_changes": changes[:biggest],
+    }
