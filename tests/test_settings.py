@@ -18,7 +18,9 @@ PRODUCTION_ENV = {
 
 
 def _check_deploy(extra_env):
-    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DATABASE_URL"}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest for the test process only.
+    ignored = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k not in ignored}
     env.update(extra_env)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

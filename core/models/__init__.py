@@ -5,6 +5,7 @@ from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
+from core.models.payfip_simulator import PayfipSimulatorOperation
 
 __all__ = [
     "WEEKDAYS",
@@ -19,6 +20,7 @@ __all__ = [
     "Guardian",
     "Household",
     "News",
+    "PayfipSimulatorOperation",
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",
