@@ -6,6 +6,7 @@ redirects to; they hold no session and change nothing but the simulator's own op
 
 import functools
 
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -66,6 +67,7 @@ def card(request):
             "results": PayfipSimulatorOperation.Result.choices,
             "notifications": PayfipSimulatorOperation.Notification.choices,
             "default_notification": simulator.default_notification_mode(),
+            "notification_delay": settings.PAYFIP_SIMULATOR_NOTIFICATION_DELAY,
             "collectivite": simulator.collectivite_label(operation.numcli),
             "months": [f"{month:02d}" for month in range(1, 13)],
             "years": [str(operation.created_at.year + offset) for offset in range(0, 8)],
