@@ -219,6 +219,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Payments ----------------------------------------------------------------------------------
 # "simulator" (default): the local PayFiP stand-in; "payfip": the real DGFiP web service.
 PAYMENT_BACKEND = os.environ.get("PAYMENT_BACKEND", "simulator")
+# The real web service (PAYMENT_BACKEND=payfip). Each régie's numcli is stored on the régie.
+PAYFIP_ENDPOINT = os.environ.get("PAYFIP_ENDPOINT", "https://www.payfip.gouv.fr/tpa/services/securite")
+PAYFIP_PAYMENT_URL = os.environ.get("PAYFIP_PAYMENT_URL", "https://www.payfip.gouv.fr/tpa/paiementws.web")
+# T test, X activation (the régie's first real payments), W production.
+PAYFIP_SAISIE = os.environ.get("PAYFIP_SAISIE", "W")
+PAYFIP_TIMEOUT = env_int("PAYFIP_TIMEOUT", 20)
+# The simulator serves only with DEBUG on, or when explicitly allowed (the test suite does).
+PAYFIP_SIMULATOR_ALLOWED = env_bool("PAYFIP_SIMULATOR_ALLOWED", False)
+# What the simulator does with the notification by default: deliver | drop | delay | duplicate.
+PAYFIP_SIMULATOR_NOTIFICATION = os.environ.get("PAYFIP_SIMULATOR_NOTIFICATION", "deliver")
+PAYFIP_SIMULATOR_NOTIFICATION_DELAY = env_int("PAYFIP_SIMULATOR_NOTIFICATION_DELAY", 5)  # seconds
 
 # --- Security -----------------------------------------------------------------------------------
 # HTTPS=1 behind a TLS-terminating proxy: redirects, HSTS and proxy header.

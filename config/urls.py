@@ -14,3 +14,7 @@ if settings.BENCH_CEILING_VIEW:
     from config.bench import ceiling
 
     urlpatterns.insert(0, path("bench/plafond/", ceiling))
+
+# The local PayFiP stand-in; its views also refuse to serve unless DEBUG or PAYFIP_SIMULATOR_ALLOWED.
+if settings.PAYMENT_BACKEND == "simulator":
+    urlpatterns.insert(0, path("simulateur-payfip/", include("core.payfip.urls")))

@@ -3,7 +3,7 @@
 import os
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -24,3 +24,37 @@ def check_production_secrets(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register()
+def check_payment_settings(app_configs, **kwargs):
+    from core.payfip.simulator import NOTIFICATION_MODES
+    from core.payfip.validation import SAISIES
+
+    errors = []
+    if settings.PAYMENT_BACKEND not in {"simulator", "payfip"}:
+        errors.append(Error(f"PAYMENT_BACKEND vaut {settings.PAYMENT_BACKEND!r} : simulator ou payfip.", id="core.E003"))
+    if settings.PAYFIP_SAISIE not in SAISIES:
+        errors.append(Error(f"PAYFIP_SAISIE vaut {settings.PAYFIP_SAISIE!r} : T (test), X (activation) ou W (production).", id="core.E004"))
+    if settings.PAYFIP_SIMULATOR_NOTIFICATION not in NOTIFICATION_MODES:
+        errors.append(
+            Error(
+                f"PAYFIP_SIMULATOR_NOTIFICATION vaut {settings.PAYFIP_SIMULATOR_NOTIFICATION!r} : "
+                f"{', '.join(sorted(NOTIFICATION_MODES))}.",
+                id="core.E005",
+            )
+        )
+    return errors
+
+
+@register(Tags.security, deploy=True)
+def check_payfip_production_mode(app_configs, **kwargs):
+    if settings.PAYMENT_BACKEND == "payfip" and settings.PAYFIP_SAISIE != "W":
+        return [
+            Warning(
+                f"PAYFIP_SAISIE vaut {settings.PAYFIP_SAISIE!r} : les paiements ne sont pas en mode production (W).",
+                hint="Le mode X sert à l'activation de la régie, le mode T aux essais.",
+                id="core.W001",
+            )
+        ]
+    return []

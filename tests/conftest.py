@@ -31,6 +31,23 @@ def _tasks_run_inline():
     Conf.SYNC = previous
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _payfip_simulator_allowed():
+    """The suite runs with DEBUG off; the PayFiP simulator must still serve (it is the test backend)."""
+    with override_settings(PAYFIP_SIMULATOR_ALLOWED=True):
+        yield
+
+
+@pytest.fixture
+def payfip_receiver():
+    """A local HTTP server recording notifications (POST /notif) and returns (GET /retour)."""
+    from tests.payfip_receiver import start_receiver
+
+    receiver, stop = start_receiver()
+    yield receiver
+    stop()
+
+
 def pytest_collection_modifyitems(config, items):
     on_sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (row locks, concurrency): runs in CI with DATABASE_URL")

@@ -6,6 +6,7 @@ from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
+from core.models.payfip_simulator import PayfipSimulatorOperation
 
 __all__ = [
     "WEEKDAYS",
@@ -26,6 +27,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceRun",
     "News",
+    "PayfipSimulatorOperation",
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",
