@@ -50,6 +50,8 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now):
     booked or not booked. `enrolments` are the child's accepted enrolments, `booking` its row."""
     is_booked = booking is not None and booking.status == Booking.Status.BOOKED
     reason = calendar.closure_reason(day, school_id=child.school_id, activity_id=activity.pk)
+    if reason is None and not activity.runs_on_weekday(day):
+        reason = f"Pas de service le {french_dates.weekday_name(day)}"
     if reason is None and not activity.accepts_grade(child.grade):
         reason = GRADE_REFUSED_REASON
     if reason is None:
