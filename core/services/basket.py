@@ -96,8 +96,7 @@ class _Rules:
         status = self.status(child=child, activity=activity, day=day, now=now)
         label = french_dates.short_label(day)
         if status.state == CellState.CLOSED:
-            code = Skip.NOT_ENROLLED if status.closure_reason.startswith("Pas d'inscription") else Skip.CLOSED
-            return Problem(code, f"{child.first_name}, {activity.name}, {label} : pas de service ({status.closure_reason}).")
+            return Problem(status.closure_code, f"{child.first_name}, {activity.name}, {label} : pas de service ({status.closure_reason}).")
         if action == Action.BOOK and status.is_booked:
             return Problem(Skip.ALREADY_BOOKED, f"{child.first_name}, {activity.name}, {label} : déjà réservé.")
         if action == Action.CANCEL and not status.is_booked:
@@ -188,7 +187,7 @@ def basket_add_period(*, guardian, children, activity, start, end, weekdays, now
         basket = Basket.objects.select_for_update().get(pk=basket_get(guardian=guardian).pk)
         rules = _Rules(children=children, start=start, end=end)
         in_basket = set(basket.items.values_list("child_id", "activity_id", "date"))
-        added, skipped, new_items = [], [], []
+        skipped, new_items = [], []
         for child in children:
             for day in daterange(start, end):
                 if day.weekday() not in weekdays:

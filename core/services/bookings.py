@@ -37,6 +37,7 @@ class DayStatus:
     state: CellState
     is_booked: bool
     closure_reason: str | None = None
+    closure_code: str | None = None  # "closed" or "not_enrolled"
     deadline: datetime.datetime | None = None  # to cancel when booked, to book otherwise
 
     @property
@@ -59,7 +60,8 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now):
         if not any(e.activity_id == activity.pk and e.school_year_id == school_year.pk for e in enrolments):
             reason = NOT_ENROLLED_REASON
     if reason is not None:
-        return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason)
+        code = "not_enrolled" if reason == NOT_ENROLLED_REASON else "closed"
+        return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason, closure_code=code)
     action = Action.CANCEL if is_booked else Action.BOOK
     deadline = activity_deadline(activity=activity, day=day, action=action, calendar=calendar)
     if is_past(deadline, now=now):

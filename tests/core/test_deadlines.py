@@ -137,7 +137,7 @@ weekly_rules = st.builds(
     st.integers(min_value=1, max_value=4),
     times,
 )
-HYPOTHESIS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+HYPOTHESIS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture
