@@ -1,9 +1,55 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.views.generic import FormView
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import action
+from unfold.views import UnfoldModelAdminViewMixin
+from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminSelectWidget, UnfoldAdminSingleDateWidget
 
 from admin_ext.admin.base import BaseAdmin
-from core.models import Attendance, Booking
+from core.models import Activity, Attendance, Booking, Child
+from core.services.bookings import booking_override
+
+
+class OverrideForm(forms.Form):
+    """Book or cancel a child's day whatever the deadlines (staff only)."""
+
+    child = forms.ModelChoiceField(
+        label="Enfant", queryset=Child.objects.select_related("household"), widget=UnfoldAdminSelectWidget
+    )
+    activity = forms.ModelChoiceField(label="Prestation", queryset=Activity.objects.all(), widget=UnfoldAdminSelectWidget)
+    day = forms.DateField(label="Jour", widget=UnfoldAdminSingleDateWidget)
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[("book", "Réserver"), ("cancel", "Annuler")],
+        initial="book",
+        widget=UnfoldAdminRadioSelectWidget,
+    )
+
+
+class OverrideView(UnfoldModelAdminViewMixin, FormView):
+    title = "Réserver ou annuler hors délai"
+    permission_required = ("core.add_booking", "core.change_booking")
+    template_name = "admin/core/booking/override.html"
+    form_class = OverrideForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            booking = booking_override(
+                child=data["child"], activity=data["activity"], day=data["day"], action=data["action"],
+                staff_user=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        done = "réservé" if data["action"] == "book" else "annulé"
+        messages.success(self.request, f"{booking} : {done} hors délai.")
+        return redirect(reverse("admin:core_booking_changelist"))
 
 
 @admin.register(Booking)
@@ -16,6 +62,26 @@ class BookingAdmin(BaseAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
     readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
+    actions = ["cancel_as_override"]
+    actions_list = ["open_override"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(OverrideView.as_view(model_admin=self))
+        return [path("override/", view, name="core_booking_override"), *super().get_urls()]
+
+    @action(description="Réserver / annuler hors délai", icon="event_upcoming", permissions=["add", "change"])
+    def open_override(self, request):
+        return redirect(reverse("admin:core_booking_override"))
+
+    @admin.action(description="Annuler hors délai les réservations sélectionnées", permissions=["change"])
+    def cancel_as_override(self, request, queryset):
+        cancelled = 0
+        for booking in queryset.filter(status=Booking.Status.BOOKED).select_related("child", "activity"):
+            booking_override(
+                child=booking.child, activity=booking.activity, day=booking.date, action="cancel", staff_user=request.user
+            )
+            cancelled += 1
+        messages.success(request, f"{cancelled} réservation(s) annulée(s) hors délai.")
 
     def save_model(self, request, obj, form, change):
         if not change:
