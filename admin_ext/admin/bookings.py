@@ -1,13 +1,20 @@
 from django.contrib import admin
+from django.urls import path
 from django.utils import timezone
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.admin import ExportMixin
+from simple_history.admin import SimpleHistoryAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.import_export.forms import ExportForm
 
 from admin_ext.admin.base import BaseAdmin
+from admin_ext.resources import BookingResource
+from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Attendance, Booking
 
 
 @admin.register(Booking)
-class BookingAdmin(BaseAdmin):
+class BookingAdmin(SimpleHistoryAdmin, ExportMixin, BaseAdmin):
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
@@ -16,6 +23,16 @@ class BookingAdmin(BaseAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
     readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
+    resource_classes = [BookingResource]
+    formats = [XLSX, CSV]
+    export_form_class = ExportForm
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(HeadcountView.as_view(model_admin=self))
+        return [path("effectifs/", view, name="core_booking_headcounts"), *super().get_urls()]
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("child__household", "child__school", "activity")
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -35,6 +52,10 @@ class AttendanceAdmin(BaseAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
     readonly_fields = ["recorded_by", "recorded_at"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(AttendanceView.as_view(model_admin=self))
+        return [path("feuille/", view, name="core_attendance_sheet"), *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user
