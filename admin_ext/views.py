@@ -18,12 +18,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminSelectWidget
 
 from core.models import Activity, Attendance, Child, School
-from core.services.attendance import (
-    attendance_is_locked,
-    attendance_record,
-    attendance_sheet,
-    attendance_unbooked_candidates,
-)
+from core.services import attendance as attendance_service
 from core.services.headcounts import headcounts_compute, week_bounds
 
 
@@ -174,9 +169,9 @@ class AttendanceView(UnfoldModelAdminViewMixin, TemplateView):
                 day_label=date_format(day, "l j F Y").capitalize(),
                 previous_day=(day - datetime.timedelta(days=1)).isoformat(),
                 next_day=(day + datetime.timedelta(days=1)).isoformat(),
-                locked=attendance_is_locked(activity=activity, day=day),
-                lines=attendance_sheet(school=school, activity=activity, day=day),
-                candidates=attendance_unbooked_candidates(school=school, activity=activity, day=day),
+                locked=attendance_service.attendance_is_locked(activity=activity, day=day),
+                lines=attendance_service.attendance_sheet(school=school, activity=activity, day=day),
+                candidates=attendance_service.attendance_unbooked_candidates(school=school, activity=activity, day=day),
                 buttons=STATUS_BUTTONS,
                 unbooked_status=Attendance.Status.PRESENT_UNBOOKED,
             )
@@ -196,7 +191,7 @@ class AttendanceView(UnfoldModelAdminViewMixin, TemplateView):
             messages.error(request, "Pointage inconnu.")
         else:
             try:
-                attendance_record(child=child, activity=activity, day=day, status=status, by=request.user)
+                attendance_service.attendance_record(child=child, activity=activity, day=day, status=status, by=request.user)
                 anchor = f"#enfant-{child.pk}"
             except ValidationError as error:
                 messages.error(request, f"{child.full_name} : {' '.join(error.messages)}")

@@ -3,18 +3,17 @@ from django.urls import path
 from django.utils import timezone
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.admin import ExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.contrib.import_export.forms import ExportForm
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import BookingResource
 from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Attendance, Booking
 
 
 @admin.register(Booking)
-class BookingAdmin(SimpleHistoryAdmin, ExportMixin, BaseAdmin):
+class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]

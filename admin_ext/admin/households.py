@@ -5,12 +5,11 @@ from django.http import HttpResponse
 from django.urls import path
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import display
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
 
@@ -44,7 +43,7 @@ class QuotientInline(TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin, ImportExportMixin, BaseAdmin):
+class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
@@ -98,7 +97,7 @@ class HouseholdAdmin(SimpleHistoryAdmin, ImportExportMixin, BaseAdmin):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(SimpleHistoryAdmin, BaseAdmin):
+class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
     list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
@@ -112,7 +111,7 @@ class GuardianAdmin(SimpleHistoryAdmin, BaseAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(SimpleHistoryAdmin, BaseAdmin):
+class ChildAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["full_name", "household", "school", "grade", "has_pai", "diet"]
     list_filter = ["school", "grade", "has_pai"]
     search_fields = ["first_name", "last_name", "household__reference", "household__name"]
