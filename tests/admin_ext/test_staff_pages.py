@@ -163,3 +163,29 @@ def test_a_regisseur_cannot_record_attendance(client, town, family, regisseur, s
     client.force_login(regisseur)
     response = client.post(reverse("admin:core_attendance_sheet"), {**sheet_params, "child": junior.pk, "status": "present"})
     assert response.status_code == 403 and not Attendance.objects.exists()
+
+
+def test_email_log_filters_and_content(client, family, gestionnaire):
+    from core.models import EmailLog
+
+    EmailLog.objects.create(
+        kind="activation", recipient="parent@example.org", subject="Activez votre compte", body_text="Bonjour",
+        body_html="<p>Bonjour <b>Deux</b></p>", household=family.household, status=EmailLog.Status.SENT,
+    )
+    EmailLog.objects.create(kind="invoice", recipient="autre@example.org", subject="Votre facture", body_text="…")
+    client.force_login(gestionnaire)
+    url = reverse("admin:core_emaillog_changelist")
+    listed = client.get(url, {"recipient__icontains": "parent@"}).content.decode()
+    assert "Activez votre compte" in listed and "Votre facture" not in listed
+    by_kind = client.get(url, {"kind__exact": "invoice"}).content.decode()
+    assert "Votre facture" in by_kind and "Activez votre compte" not in by_kind
+    log = EmailLog.objects.get(kind="activation")
+    detail = client.get(reverse("admin:core_emaillog_change", args=[log.pk])).content.decode()
+    assert "srcdoc" in detail and "Bonjour" in detail
+
+
+def test_news_change_page_shows_a_preview(client, gestionnaire):
+    news = factories.NewsFactory(title="Fermeture exceptionnelle", body="Pas de cantine vendredi.\n\nMerci.")
+    client.force_login(gestionnaire)
+    content = client.get(reverse("admin:core_news_change", args=[news.pk])).content.decode()
+    assert "ef-news-preview" in content and "<p>Pas de cantine vendredi.</p>" in content
