@@ -24,7 +24,7 @@ from core.services.headcounts import headcounts_compute, week_bounds
 
 def short_day(day):
     """« Lun. 18 sept. »"""
-    return f"{date_format(day, 'D').capitalize()}. {day.day} {date_format(day, 'M')}"
+    return f"{date_format(day, 'D').capitalize()}. {day.day} {date_format(day, 'b')}."
 
 
 # --- Kitchen headcounts ---------------------------------------------------------------------

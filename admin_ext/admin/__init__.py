@@ -5,3 +5,4 @@ from admin_ext.admin import accounts, activities, bookings, emails, households, 
 # unfold's own admin/index.html comes first in the template search (its app is listed before
 # admin_ext); point the site at our dashboard template instead of shadowing by app order.
 admin.site.index_template = "admin_ext/dashboard.html"
+admin.site.index_title = "Tableau de bord"
