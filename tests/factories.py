@@ -28,6 +28,23 @@ class StaffFactory(UserFactory):
     email = factory.Sequence(lambda n: f"agent{n}@mairie.test")
 
 
+class RoleStaffFactory(UserFactory):
+    """A staff member who is not superuser: what they may do comes from their role group."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    is_staff = True
+    email = factory.Sequence(lambda n: f"role{n}@mairie.test")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            from core.services.roles import roles_sync
+
+            self.groups.add(roles_sync()[extracted])
+
+
 class RegieFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Regie

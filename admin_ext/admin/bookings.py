@@ -5,12 +5,17 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.generic import FormView
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action
 from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminSelectWidget, UnfoldAdminSingleDateWidget
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.resources import BookingResource
+from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Activity, Attendance, Booking, Child
 from core.services.bookings import booking_override
 
@@ -53,7 +58,7 @@ class OverrideView(UnfoldModelAdminViewMixin, FormView):
 
 
 @admin.register(Booking)
-class BookingAdmin(BaseAdmin):
+class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
@@ -64,10 +69,21 @@ class BookingAdmin(BaseAdmin):
     readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
     actions = ["cancel_as_override"]
     actions_list = ["open_override"]
+    resource_classes = [BookingResource]
+    formats = [XLSX, CSV]
+    export_form_class = ExportForm
 
     def get_urls(self):
-        view = self.admin_site.admin_view(OverrideView.as_view(model_admin=self))
-        return [path("override/", view, name="core_booking_override"), *super().get_urls()]
+        override = self.admin_site.admin_view(OverrideView.as_view(model_admin=self))
+        headcounts = self.admin_site.admin_view(HeadcountView.as_view(model_admin=self))
+        return [
+            path("override/", override, name="core_booking_override"),
+            path("effectifs/", headcounts, name="core_booking_headcounts"),
+            *super().get_urls(),
+        ]
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("child__household", "child__school", "activity")
 
     @action(description="Réserver / annuler hors délai", icon="event_upcoming", permissions=["add", "change"])
     def open_override(self, request):
@@ -101,6 +117,10 @@ class AttendanceAdmin(BaseAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
     readonly_fields = ["recorded_by", "recorded_at"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(AttendanceView.as_view(model_admin=self))
+        return [path("feuille/", view, name="core_attendance_sheet"), *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user

@@ -1,9 +1,16 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse
+from django.urls import path
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import display
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
 
 
@@ -36,7 +43,7 @@ class QuotientInline(TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(BaseAdmin):
+class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
@@ -46,6 +53,33 @@ class HouseholdAdmin(BaseAdmin):
         ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
         ("Notes", {"fields": ("notes",)}),
     )
+    resource_classes = [HouseholdResource]
+    formats = [XLSX, CSV]
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+    import_template_name = "admin_ext/household_import.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_template_view)
+        return [path("modele-import/", view, name="core_household_import_template"), *super().get_urls()]
+
+    def import_template_view(self, request):
+        """The families spreadsheet template (docs/import-familles.md), xlsx or csv."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        export = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        dataset = household_template_dataset()
+        if export == "csv":
+            response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+        response["Content-Disposition"] = f'attachment; filename="modele-import-familles.{export}"'
+        return response
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related("guardians", "children__school")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(children_total=Count("children")).prefetch_related("quotients")
@@ -63,7 +97,7 @@ class HouseholdAdmin(BaseAdmin):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(BaseAdmin):
+class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
     list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
@@ -77,7 +111,7 @@ class GuardianAdmin(BaseAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(BaseAdmin):
+class ChildAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["full_name", "household", "school", "grade", "has_pai", "diet"]
     list_filter = ["school", "grade", "has_pai"]
     search_fields = ["first_name", "last_name", "household__reference", "household__name"]
