@@ -301,3 +301,25 @@ def test_email_change_link_is_refused_once_the_address_was_taken_meanwhile(famil
 
 def test_forged_email_change_token_is_refused(client, family):
     assert client.get(reverse("portail:email_change_confirm", args=["abc:def"])).status_code == 400
+
+
+def test_adding_a_guardian_inline_on_a_household_sends_the_activation(
+    client, staff_agent, town, django_capture_on_commit_callbacks
+):
+    household = factories.HouseholdFactory()
+    client.force_login(staff_agent)
+    url = reverse("admin:core_household_change", args=[household.pk])
+    data = {
+        "reference": household.reference, "name": household.name, "is_resident": "on",
+        "address_line1": household.address_line1, "postal_code": household.postal_code, "city": household.city,
+        "notes": "",
+        "guardians-TOTAL_FORMS": "1", "guardians-INITIAL_FORMS": "0",
+        "guardians-0-first_name": "Paul", "guardians-0-last_name": "NEUF", "guardians-0-email": "paul@example.org",
+        "guardians-0-civility": "M",
+        "children-TOTAL_FORMS": "0", "children-INITIAL_FORMS": "0",
+        "quotients-TOTAL_FORMS": "0", "quotients-INITIAL_FORMS": "0",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+    assert response.status_code == 302, response.context and [f.errors for f in response.context.get("inline_admin_formsets", [])]
+    assert [m.to for m in mail.outbox] == [["paul@example.org"]]
