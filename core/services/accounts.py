@@ -87,7 +87,7 @@ def guardian_activate(*, guardian, password, now=None):
     """Give the guardian a login with `password` (already validated), linking an existing user of
     the same email if there is one, and mark the email as verified: the link proved it."""
     now = now or timezone.now()
-    guardian = Guardian.objects.select_for_update().select_related("user").get(pk=guardian.pk)
+    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user").get(pk=guardian.pk)
     user = guardian.user
     if user is None:
         user = User.objects.filter(email__iexact=guardian.email).first()
@@ -207,7 +207,7 @@ def guardian_confirm_email_change(*, token, now=None):
     change = email_change_from_token(token=token)
     if change is None:
         return None
-    guardian = Guardian.objects.select_for_update().select_related("user").get(pk=change.guardian.pk)
+    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user").get(pk=change.guardian.pk)
     if _email_taken(change.new_email, guardian=guardian):
         raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
     guardian.email = change.new_email
