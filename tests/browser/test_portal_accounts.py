@@ -47,6 +47,9 @@ def test_activation_email_leads_to_choose_password_and_logs_in(page, transaction
     guardian_send_activation(guardian=guardian)
     message = wait_for_email()
     assert message.subject == "Activation de votre Espace Famille"
+    page.set_content(message.alternatives[0].content)
+    assert page.get_by_role("link", name="Choisir un mot de passe").is_visible()
+    screenshot(page, "email-account-activation")
 
     page.goto(link_in(message, site_url))
     assert page.get_by_role("heading", name="Choisir un mot de passe").is_visible()
