@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
@@ -12,6 +12,21 @@ from unfold.decorators import display
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
+from core.services.accounts import guardian_send_activation
+
+
+def send_activation(request, guardians):
+    """Send the « Choisir un mot de passe » email to each guardian who can receive it, and say
+    who could not."""
+    sent, skipped = [], []
+    for guardian in guardians:
+        (sent if guardian_send_activation(guardian=guardian) else skipped).append(guardian)
+    if sent:
+        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
+        messages.success(request, f"Email d'activation envoyé à {names}.")
+    if skipped:
+        names = ", ".join(g.display_name for g in skipped)
+        messages.warning(request, f"Pas d'email d'activation pour {names} : compte déjà activé ou adresse email manquante.")
 
 
 class GuardianInline(StackedInline):
@@ -84,6 +99,13 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(children_total=Count("children")).prefetch_related("quotients")
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Guardian:
+            new_with_email = [g for g in formset.new_objects if g.email]
+            if new_with_email:
+                send_activation(request, new_with_email)
+
     @display(description="Enfants", ordering="children_total")
     def children_count(self, obj):
         return obj.children_total
@@ -104,6 +126,16 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_select_related = ["household"]
     autocomplete_fields = ["household"]
     readonly_fields = ["user", "email_verified_at"]
+    actions = ["send_activation_action"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.email:
+            send_activation(request, [obj])
+
+    @admin.action(description="Envoyer l'activation", permissions=["change"])
+    def send_activation_action(self, request, queryset):
+        send_activation(request, queryset.select_related("household", "user"))
 
     @display(description="Compte activé", boolean=True)
     def has_account(self, obj):
