@@ -7,6 +7,7 @@ variables: DATABASE_URL, REDIS_URL, EMAIL_BACKEND + ANYMAIL_*, PAYMENT_BACKEND, 
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -268,7 +269,9 @@ SECURE_CSP = {
     "connect-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # The payment form is answered by a redirect to PayFiP's payment page, which form-action covers.
+    "form-action": [CSP.SELF]
+    + ([f"{urlparse(PAYFIP_PAYMENT_URL).scheme}://{urlparse(PAYFIP_PAYMENT_URL).netloc}"] if PAYMENT_BACKEND == "payfip" else []),
     "frame-ancestors": [CSP.NONE],
 }
 ADMIN_CSP = {
