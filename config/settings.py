@@ -197,6 +197,10 @@ PUBLIC_HOLIDAYS_SUBDIVISION = os.environ.get("PUBLIC_HOLIDAYS_SUBDIVISION", "") 
 
 TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
 
+# Households that left the town more than this many years ago are anonymised (RGPD); their
+# issued invoices are kept as accounting requires.
+RGPD_RETENTION_YEARS = env_int("RGPD_RETENTION_YEARS", 5)
+
 # --- Static and uploaded files ----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -1,18 +1,23 @@
+import json
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
+from django.shortcuts import get_object_or_404
 from django.http import HttpResponse
 from django.urls import path
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
-from unfold.decorators import display
+from unfold.decorators import action, display
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
 from core.services.accounts import guardian_send_activation
+from core.services.rgpd import household_anonymise, household_export
 
 
 def send_activation(request, guardians):
@@ -63,8 +68,9 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
     inlines = [GuardianInline, ChildInline, QuotientInline]
+    readonly_fields = ["anonymised_at"]
     fieldsets = (
-        (None, {"fields": (("reference", "name"), "is_resident", "left_on")}),
+        (None, {"fields": (("reference", "name"), "is_resident", ("left_on", "anonymised_at"))}),
         ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
         ("Notes", {"fields": ("notes",)}),
     )
@@ -73,6 +79,29 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     import_form_class = ImportForm
     export_form_class = ExportForm
     import_template_name = "admin_ext/household_import.html"
+    actions_detail = ["export_personal_data"]
+    actions = ["anonymise_selected"]
+
+    @action(description="Exporter ses données (RGPD)", icon="download", permissions=["view"])
+    def export_personal_data(self, request, object_id):
+        household = get_object_or_404(Household, pk=object_id)
+        payload = json.dumps(household_export(household=household), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+        response = HttpResponse(payload, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="donnees-foyer-{household.reference}.json"'
+        return response
+
+    @admin.action(description="Anonymiser les foyers partis sélectionnés (RGPD)", permissions=["delete"])
+    def anonymise_selected(self, request, queryset):
+        gone = list(queryset.filter(left_on__isnull=False, anonymised_at__isnull=True))
+        for household in gone:
+            household_anonymise(household=household)
+        skipped = queryset.count() - len(gone)
+        if gone:
+            messages.success(request, f"{len(gone)} foyer(s) anonymisé(s) ; leurs factures émises sont conservées.")
+        if skipped:
+            messages.warning(
+                request, f"{skipped} foyer(s) ignoré(s) : sans date de départ de la commune, ou déjà anonymisé(s)."
+            )
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_template_view)

@@ -41,6 +41,10 @@ class Household(Address):
     )
     notes = models.TextField("notes internes", blank=True)
     left_on = models.DateField("a quitté la commune le", null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        "anonymisé le", null=True, blank=True, editable=False,
+        help_text="Données personnelles effacées (RGPD) ; les factures émises sont conservées.",
+    )
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     objects = HouseholdQuerySet.as_manager()

@@ -1,0 +1,123 @@
+"""Personal data (RGPD): what the town holds on a household, and the anonymisation of households
+gone for years. Issued invoices and credit notes are accounting records: they keep their payer
+snapshot and their lines untouched."""
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+
+from core.models import Attendance, Booking, Child, EmailLog, Guardian, Household, Invoice
+
+ANONYMOUS = "Anonymisé"
+
+
+def _row(obj, exclude=()):
+    data = model_to_dict(obj, exclude=exclude)
+    data["id"] = obj.pk
+    return data
+
+
+def household_export(*, household):
+    """Everything the town holds on one household, as a JSON-serialisable dict."""
+    guardians = list(household.guardians.select_related("user"))
+    children = list(household.children.select_related("school"))
+    bookings = Booking.objects.filter(child__household=household).select_related("activity").order_by("date")
+    attendances = Attendance.objects.filter(child__household=household).select_related("activity").order_by("date")
+    invoices = Invoice.objects.filter(household=household).prefetch_related("lines", "credit_notes").order_by("period_start")
+    return {
+        "exporte_le": timezone.now().isoformat(),
+        "foyer": _row(household),
+        "quotients_familiaux": [_row(q) for q in household.quotients.all()],
+        "responsables": [
+            {
+                **_row(g, exclude=["user"]),
+                "compte": (
+                    {"email": g.user.email, "cree_le": g.user.date_joined, "derniere_connexion": g.user.last_login}
+                    if g.user
+                    else None
+                ),
+            }
+            for g in guardians
+        ],
+        "enfants": [
+            {
+                **_row(c),
+                "ecole": c.school.name if c.school else None,
+                "inscriptions": [
+                    {"prestation": e.activity.name, "annee": e.school_year.label, "statut": e.get_status_display()}
+                    for e in c.enrolments.select_related("activity", "school_year")
+                ],
+            }
+            for c in children
+        ],
+        "reservations": [
+            {"enfant": b.child_id, "prestation": b.activity.name, "jour": b.date, "etat": b.get_status_display(),
+             "origine": b.get_source_display(), "reserve_le": b.booked_at, "annule_le": b.cancelled_at}
+            for b in bookings
+        ],
+        "pointages": [
+            {"enfant": a.child_id, "prestation": a.activity.name, "jour": a.date, "pointage": a.get_status_display()}
+            for a in attendances
+        ],
+        "factures": [
+            {
+                "numero": i.number, "periode": [i.period_start, i.period_end], "emise_le": i.issue_date,
+                "echeance": i.due_date, "total": i.total, "etat": i.get_status_display(), "redevable": i.payer_name,
+                "lignes": [{"libelle": line.label, "quantite": line.quantity, "montant": line.amount} for line in i.lines.all()],
+                "avoirs": [{"numero": c.number, "montant": c.amount, "motif": c.reason} for c in i.credit_notes.all()],
+            }
+            for i in invoices
+        ],
+        "emails": [
+            {"destinataire": e.recipient, "objet": e.subject, "type": e.kind, "etat": e.get_status_display(), "le": e.created_at}
+            for e in household.emails.order_by("created_at")
+        ],
+    }
+
+
+def households_due_for_anonymisation(*, older_than_years, now=None):
+    limit = timezone.localdate(now or timezone.now()) - relativedelta(years=older_than_years)
+    return Household.objects.filter(left_on__isnull=False, left_on__lt=limit, anonymised_at__isnull=True)
+
+
+@transaction.atomic
+def household_anonymise(*, household, now=None):
+    """Erase a household's personal data (names, addresses, contacts, logins, notes, diets,
+    emails and change history); bookings, attendance and issued invoices stay for accounting."""
+    now = now or timezone.now()
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if household.anonymised_at:
+        return household
+    blank_address = {"address_line1": "", "address_line2": "", "postal_code": "", "city": ""}
+    for guardian in household.guardians.select_related("user"):
+        user = guardian.user
+        Guardian.objects.filter(pk=guardian.pk).update(
+            civility="", first_name=ANONYMOUS, last_name=ANONYMOUS, email=None, email_verified_at=None,
+            phone_mobile="", phone_home="", phone_work="", user=None, **blank_address,
+        )
+        if user:
+            user.delete()
+    for child in household.children.all():
+        Child.objects.filter(pk=child.pk).update(
+            first_name=ANONYMOUS, last_name=ANONYMOUS, birth_date=child.birth_date.replace(month=1, day=1),
+            diet="", allergies="", has_pai=False,
+        )
+    Household.objects.filter(pk=household.pk).update(name=ANONYMOUS, notes="", anonymised_at=now, **blank_address)
+    EmailLog.objects.filter(household=household).delete()
+    _erase_history(household)
+    household.refresh_from_db()
+    return household
+
+
+def _erase_history(household):
+    """The change history keeps every former value: drop it for this household's records."""
+    Household.history.filter(id=household.pk).delete()
+    Guardian.history.filter(household_id=household.pk).delete()
+    Child.history.filter(household_id=household.pk).delete()
+
+
+def households_anonymise(*, older_than_years, now=None):
+    """Anonymise every household that left the town more than `older_than_years` years ago."""
+    due = households_due_for_anonymisation(older_than_years=older_than_years, now=now)
+    return [household_anonymise(household=household, now=now) for household in due]
