@@ -135,11 +135,21 @@ class ValidationResultSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    """A refusal: {detail, code} for a booking rule, or DRF's {champ: [messages]} for malformed input."""
+
+    detail = serializers.CharField(required=False, help_text="Refus d'une règle : message en français.")
+    code = serializers.CharField(required=False, help_text="Refus d'une règle : code stable (closed, locked…).")
 
 
 # --- Input ----------------------------------------------------------------------------------------
+
+
+MAX_ID = 2**63 - 1  # the largest primary key the database can hold
+MAX_PERIOD_DAYS = 366
+
+
+def id_field(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 class WeekQuerySerializer(serializers.Serializer):
@@ -147,15 +157,15 @@ class WeekQuerySerializer(serializers.Serializer):
 
 
 class BasketAddSerializer(serializers.Serializer):
-    child_id = serializers.IntegerField()
-    activity_id = serializers.IntegerField()
+    child_id = id_field()
+    activity_id = id_field()
     date = serializers.DateField()
     action = serializers.ChoiceField(choices=BasketItem.Action.choices)
 
 
 class PeriodSerializer(serializers.Serializer):
-    child_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
-    activity_id = serializers.IntegerField()
+    child_ids = serializers.ListField(child=id_field(), min_length=1, max_length=20)
+    activity_id = id_field()
     start = serializers.DateField()
     end = serializers.DateField()
     weekdays = serializers.ListField(
@@ -166,6 +176,8 @@ class PeriodSerializer(serializers.Serializer):
     def validate(self, data):
         if data["end"] < data["start"]:
             raise serializers.ValidationError({"end": "La date de fin doit suivre la date de début."})
+        if (data["end"] - data["start"]).days >= MAX_PERIOD_DAYS:
+            raise serializers.ValidationError({"end": "Une période ne peut pas dépasser un an."})
         return data
 
 
