@@ -1,5 +1,6 @@
 """Serializers of the parents' API: input is parsed here, every rule is checked by core.services."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from core.models import Activity, BasketItem, Child, Enrolment
@@ -152,22 +153,32 @@ def id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
+def _within_two_years(day):
+    today = timezone.localdate()
+    if abs((day - today).days) > 2 * 366:
+        raise serializers.ValidationError("Choisissez une date à moins de deux ans d'aujourd'hui.")
+
+
+def service_date_field(**kwargs):
+    return serializers.DateField(validators=[_within_two_years], **kwargs)
+
+
 class WeekQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="Un jour de la semaine voulue (aujourd'hui par défaut).")
+    date = service_date_field(required=False, help_text="Un jour de la semaine voulue (aujourd'hui par défaut).")
 
 
 class BasketAddSerializer(serializers.Serializer):
     child_id = id_field()
     activity_id = id_field()
-    date = serializers.DateField()
+    date = service_date_field()
     action = serializers.ChoiceField(choices=BasketItem.Action.choices)
 
 
 class PeriodSerializer(serializers.Serializer):
     child_ids = serializers.ListField(child=id_field(), min_length=1, max_length=20)
     activity_id = id_field()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = service_date_field()
+    end = service_date_field()
     weekdays = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7,
         help_text="0 = lundi … 6 = dimanche.",
