@@ -66,7 +66,17 @@ class PriceBook:
         tariffs = Tariff.objects.filter(valid_from__lte=end).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=start))
         return cls(brackets=list(QuotientBracket.objects.all()), tariffs=list(tariffs))
 
+    def __post_init__(self):
+        self.brackets = sorted(self.brackets, key=lambda b: b.min_value)
+        self._memo = {}
+
     def unit_price(self, *, household, activity, day):
+        key = (household.pk, household.is_resident, activity.pk, day)
+        if key not in self._memo:
+            self._memo[key] = self._unit_price(household=household, activity=activity, day=day)
+        return self._memo[key]
+
+    def _unit_price(self, *, household, activity, day):
         bracket = QuotientBracket.for_quotient(household.quotient_on(day), self.brackets)
         for tariff in self.tariffs:
             if (
@@ -88,16 +98,40 @@ class PriceBook:
 def household_month_lines(*, household, regie, month, prices=None, service_calendar=None):
     """The lines a household owes `regie` for the month of `month`, empty when nothing is due."""
     start, end = month_bounds(month)
-    prices = prices or PriceBook.load(start, end)
-    service_calendar = service_calendar or ServiceCalendar.load(start, end)
     household = type(household).objects.prefetch_related("quotients").get(pk=household.pk)
-    scope = {"child__household": household, "activity__regie": regie, "date__gte": start, "date__lte": end}
-    bookings = Booking.objects.active().filter(**scope).select_related("child", "activity")
-    attendances = {
-        (a.child_id, a.activity_id, a.date): a
-        for a in Attendance.objects.filter(**scope).select_related("child", "activity")
+    return households_month_lines(
+        households=[household], regie=regie, month=month,
+        prices=prices or PriceBook.load(start, end),
+        service_calendar=service_calendar or ServiceCalendar.load(start, end),
+    )[household.pk]
+
+
+def households_month_lines(*, households, regie, month, prices, service_calendar):
+    """The lines of several households (their quotients prefetched) by household id, in two
+    queries whatever their number: how a run bills a whole town."""
+    start, end = month_bounds(month)
+    scope = {
+        "child__household_id__in": [h.pk for h in households],
+        "activity__regie": regie,
+        "date__gte": start,
+        "date__lte": end,
+    }
+    bookings = defaultdict(list)
+    for booking in Booking.objects.active().filter(**scope).select_related("child", "activity"):
+        bookings[booking.child.household_id].append(booking)
+    attendances = defaultdict(dict)
+    for attendance in Attendance.objects.filter(**scope).select_related("child", "activity"):
+        attendances[attendance.child.household_id][(attendance.child_id, attendance.activity_id, attendance.date)] = attendance
+    return {
+        household.pk: _household_lines(
+            household=household, bookings=bookings[household.pk], attendances=attendances[household.pk],
+            prices=prices, service_calendar=service_calendar,
+        )
+        for household in households
     }
 
+
+def _household_lines(*, household, bookings, attendances, prices, service_calendar):
     billed = []  # (child, activity, day, is_unbooked)
     booked_keys = set()
     for booking in bookings:

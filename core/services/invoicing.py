@@ -16,7 +16,7 @@ from core.models import CreditNote, CreditNoteLine, DocumentCounter, Household, 
 from core.services.billing import (
     BillingError,
     PriceBook,
-    household_month_lines,
+    households_month_lines,
     households_to_bill,
     month_bounds,
     payer_snapshot,
@@ -26,6 +26,8 @@ from core.services.calendar import ServiceCalendar
 logger = logging.getLogger("core.invoicing")
 
 PAYMENT_TERM_DAYS = 30
+# Households computed per transaction: progress moves on and a discard is noticed between chunks.
+COMPUTE_CHUNK = 200
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -83,17 +85,20 @@ def invoice_run_compute(*, run_id):
     start, end = month_bounds(run.month)
     prices, service_calendar = PriceBook.load(start, end), ServiceCalendar.load(start, end)
     try:
-        for household in Household.objects.filter(pk__in=household_ids).order_by("reference"):
+        for offset in range(0, len(household_ids), COMPUTE_CHUNK):
+            chunk = household_ids[offset : offset + COMPUTE_CHUNK]
             with transaction.atomic():
                 locked = InvoiceRun.objects.select_for_update().filter(pk=run_id, status=InvoiceRun.Status.COMPUTING)
                 if not locked.exists():
                     return None  # discarded or recomputed meanwhile
-                if not run.invoices.filter(household=household).exists():
-                    lines = household_month_lines(
-                        household=household, regie=run.regie, month=run.month, prices=prices, service_calendar=service_calendar
-                    )
-                    _create_draft_invoice(run=run, household=household, lines=lines)
-                InvoiceRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + 1)
+                done = set(run.invoices.filter(household_id__in=chunk).values_list("household_id", flat=True))
+                households = Household.objects.filter(pk__in=chunk).exclude(pk__in=done).prefetch_related("quotients")
+                lines = households_month_lines(
+                    households=list(households.order_by("reference")), regie=run.regie, month=run.month,
+                    prices=prices, service_calendar=service_calendar,
+                )
+                _create_draft_invoices(run=run, lines_by_household=lines)
+                InvoiceRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + len(chunk))
     except BillingError as error:
         InvoiceRun.objects.filter(pk=run_id).update(status=InvoiceRun.Status.FAILED, error=str(error))
         return InvoiceRun.objects.get(pk=run_id)
@@ -106,13 +111,17 @@ def invoice_run_compute(*, run_id):
     return run
 
 
-def _create_draft_invoice(*, run, household, lines):
-    if not lines:
-        return None  # nothing to pay: no invoice
+def _create_draft_invoices(*, run, lines_by_household):
+    """One draft invoice per household that owes something (none for nothing to pay), in two inserts."""
     start, end = month_bounds(run.month)
-    invoice = Invoice.objects.create(
-        run=run, regie=run.regie, household=household, period_start=start, period_end=end,
-        total=sum((line.amount for line in lines), ZERO), household_reference=household.reference,
+    owing = {household_id: lines for household_id, lines in lines_by_household.items() if lines}
+    references = dict(Household.objects.filter(pk__in=owing).values_list("pk", "reference"))
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            run=run, regie=run.regie, household_id=household_id, period_start=start, period_end=end,
+            total=sum((line.amount for line in lines), ZERO), household_reference=references[household_id],
+        )
+        for household_id, lines in owing.items()
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
@@ -120,9 +129,10 @@ def _create_draft_invoice(*, run, household, lines):
             dates=[d.isoformat() for d in line.dates], quantity=line.quantity, unit_price=line.unit_price,
             amount=line.amount, position=position,
         )
-        for position, line in enumerate(lines)
+        for invoice in invoices
+        for position, line in enumerate(owing[invoice.household_id])
     )
-    return invoice
+    return invoices
 
 
 def _refresh_totals(run):
@@ -185,6 +195,7 @@ def invoice_run_issue(*, run_id, by=None, now=None):
         invoices,
         ["payer_name", "payer_address", "payer_email", "sequence", "number", "issue_date", "due_date", "issued_at",
          "status", "household_reference"],
+        batch_size=500,
     )
     _refresh_totals(run)
     run.status, run.issued_at, run.issued_by, run.due_date = InvoiceRun.Status.ISSUING, now, by, due_date
