@@ -209,6 +209,12 @@ def _validation_report(result, household):
     }
 
 
+def _counted(count, noun):
+    """"2 réservations enregistrées", "1 annulation enregistrée", "" for none."""
+    plural = "s" if count > 1 else ""
+    return f"{count} {noun}{plural} enregistrée{plural}" if count else ""
+
+
 @guardian_required("espace-famille")
 @require_POST
 def basket_validate(request):
@@ -217,10 +223,10 @@ def basket_validate(request):
     report = _validation_report(result, request.household)
     request.session[REPORT_KEY] = report
     if result.applied_count:
+        counts = [_counted(len(result.booked), "réservation"), _counted(len(result.cancelled), "annulation")]
         messages.success(
             request,
-            f"Panier validé : {len(result.booked)} réservation(s) et {len(result.cancelled)} annulation(s) "
-            "enregistrée(s). Un email de confirmation vous a été envoyé.",
+            f"Panier validé : {' et '.join(c for c in counts if c)}. Un email de confirmation vous a été envoyé.",
         )
     elif result.refused:
         messages.error(request, "Aucun changement n'a pu être enregistré : voyez pourquoi ci-dessous.")
@@ -267,13 +273,6 @@ def period(request):
             form.add_error(None, error)
         else:
             request.session[REPORT_KEY] = _period_report(result, children, data["activity"])
-            if result.added:
-                messages.success(
-                    request,
-                    f"{len(result.added)} jour(s) ajouté(s) au panier. Vérifiez-les puis validez le panier.",
-                )
-            else:
-                messages.warning(request, "Aucun jour n'a été ajouté au panier.")
             first = min((item.date for item in result.added), default=data["start"])
             return redirect(_week_url(first))
     return render(request, "portail/period.html", {"form": form, "tab": "reservations"})

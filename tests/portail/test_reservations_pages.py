@@ -222,7 +222,7 @@ def test_validate_applies_reports_and_emails(parent, family, town, django_captur
     assert "Lun. 7 déc." in email.body and "Jeu. 10 déc." in email.body
 
     html = parent.get(response.url).text
-    assert "Panier validé : 2 réservation(s) et 1 annulation(s) enregistrée(s)." in html
+    assert "Panier validé : 2 réservations enregistrées et 1 annulation enregistrée." in html
     assert "Validation du panier du 20/11/2026 à 09h00" in html
     assert re.search(r"Réservé</span> Junior TEST, Repas maternelle, Lun\. 7 déc\.", html)
     assert re.search(r"Annulé</span> Lise TEST, Repas primaire, Lun\. 7 déc\.", html)
