@@ -106,6 +106,7 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
 
 
 def test_a_locked_day_cannot_be_selected_and_says_its_deadline(page, family, transactional_db):
+    factories.ClosureFactory(name="Vacances de Noël", start_date=datetime.date(2026, 12, 19), end_date=datetime.date(2027, 1, 3))
     open_espace_famille(page)
     monday = cell(page, "Repas maternelle, lundi 30 novembre : non réservé, délai dépassé")
     assert monday.get_attribute("aria-disabled") == "true"
@@ -126,6 +127,15 @@ def test_a_locked_day_cannot_be_selected_and_says_its_deadline(page, family, tra
     cell(page, "Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").wait_for()
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").endswith("réservation dans le panier")
     screenshot(page, "reservations-keyboard-focus")
+
+    page.get_by_label("Aller à la semaine du").fill("2026-12-23")
+    page.get_by_role("button", name="Afficher").click()
+    page.get_by_role("heading", name="Semaine du 21/12/2026 au 25/12/2026").wait_for()
+    closed = cell(page, "Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)")
+    assert closed.get_attribute("aria-disabled") == "true" and closed.inner_text() == "Vacances de Noël"
+    assert basket(page).locator(".basket-line").count() == 1
+    screenshot(page, "reservations-holidays")
+    assert_no_serious_axe_violations(page)
 
     page.get_by_role("link", name="Mes inscriptions").click()
     assert page.get_by_role("heading", name="Mes inscriptions").is_visible()

@@ -344,3 +344,20 @@ def test_a_cell_click_queries_do_not_grow_with_the_household(parent, family, tow
     grow_household(family, town)
     with django_assert_max_num_queries(20):
         assert click(parent, book_value(family.children[0], town.repas_maternelle)).status_code == 302
+
+
+# --- The demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demo_parent_sees_junior_booked_and_the_christmas_holidays(client, db):
+    from django.core.management import call_command
+
+    from core.models import User
+
+    call_command("load_demo", verbosity=0)  # dates relative to the frozen today, 20 November 2026
+    client.force_login(User.objects.get(email="parent@example.org"))
+    html = client.get(PAGE, {"date": "2026-12-16"}).text
+    assert "Junior TEST" in html
+    assert 'aria-label="Repas maternelle, jeudi 17 décembre : réservé"' in html
+    html = client.get(PAGE, {"date": "2026-12-21"}).text
+    assert 'aria-label="Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)"' in html
