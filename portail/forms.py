@@ -1,12 +1,14 @@
 """Forms of the portal pages: French labels, browser hints for password managers and phones."""
 
+import datetime
 import re
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from core.models import Guardian, User
+from core.models import Activity, Enrolment, Guardian, User
+from core.services import french_dates
 
 
 class LoginForm(AuthenticationForm):
@@ -141,3 +143,55 @@ class ContactForm(forms.ModelForm):
         if value and not re.fullmatch(r"\d{5}", value):
             raise forms.ValidationError("Code postal invalide : 5 chiffres.")
         return value
+
+
+class ChildChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return obj.full_name
+
+
+class PeriodForm(forms.Form):
+    """« Réserver sur une période »: the children (siblings together), one activity, two dates and
+    the weekdays. Only the household's children and activities are offered; the booking rules
+    themselves are checked by core.services.basket.basket_add_period."""
+
+    children = ChildChoiceField(
+        label="Enfant(s)", queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins un enfant."},
+    )
+    activity = forms.ModelChoiceField(
+        label="Prestation", queryset=None, empty_label=None,
+        error_messages={"invalid_choice": "Choisissez une prestation de la liste."},
+    )
+    start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Jours de la semaine", coerce=int, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins un jour de la semaine."},
+    )
+
+    def __init__(self, *args, household, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.household = household
+        self.fields["children"].queryset = household.children.order_by("first_name")
+        enrolled = Enrolment.objects.accepted().filter(child__household=household).values("activity_id")
+        activities = Activity.objects.filter(is_active=True, pk__in=enrolled).order_by("position", "name")
+        self.fields["activity"].queryset = activities
+        weekdays = sorted({day for activity in activities for day in activity.weekdays}) or list(range(5))
+        self.fields["weekdays"].choices = [(day, french_dates.WEEKDAYS[day].capitalize()) for day in weekdays]
+        self.fields["start"].initial = today + datetime.timedelta(days=7 - today.weekday())
+
+    def clean(self):
+        cleaned = super().clean()
+        children, activity = cleaned.get("children"), cleaned.get("activity")
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "La date de fin doit suivre la date de début.")
+        if children and activity:
+            enrolled = set(
+                Enrolment.objects.accepted().filter(child__in=children, activity=activity).values_list("child_id", flat=True)
+            )
+            for child in children:
+                if child.pk not in enrolled:
+                    self.add_error("children", f"{child.first_name} n'est pas inscrit(e) à « {activity.name} ».")
+        return cleaned

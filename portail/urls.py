@@ -1,12 +1,17 @@
 from django.urls import path
 
-from portail.views import accounts, pages
+from portail.views import accounts, pages, reservations
 
 app_name = "portail"
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("espace-famille/", pages.reservations, name="reservations"),
+    path("espace-famille/", reservations.reservations, name="reservations"),
+    path("espace-famille/inscriptions/", reservations.enrolments, name="enrolments"),
+    path("espace-famille/periode/", reservations.period, name="period"),
+    path("espace-famille/panier/changer/", reservations.basket_change, name="basket_change"),
+    path("espace-famille/panier/vider/", reservations.basket_clear, name="basket_clear"),
+    path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
     # Account

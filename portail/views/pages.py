@@ -1,13 +1,12 @@
-"""Home (Actualités), Espace Famille (Mes inscriptions) and Gestion du foyer."""
+"""Home (Actualités) and Gestion du foyer; Espace Famille lives in portail/views/reservations.py."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from core.models import Enrolment, News
+from core.models import News
 from portail.forms import ContactForm
 from portail.views.base import guardian_of, guardian_required, portal_page
 
@@ -17,19 +16,6 @@ from portail.views.base import guardian_of, guardian_required, portal_page
 def home(request):
     news = News.objects.published().order_by("-published_from")[:20]
     return render(request, "portail/home.html", {"news": news, "guardian": guardian_of(request.user)})
-
-
-def _children_with_enrolments(household):
-    enrolments = Enrolment.objects.select_related("activity", "school_year").order_by(
-        "-school_year__start_date", "activity__position", "activity__name"
-    )
-    return household.children.select_related("school").prefetch_related(Prefetch("enrolments", queryset=enrolments))
-
-
-@guardian_required("espace-famille")
-def reservations(request):
-    """Espace Famille: the household's children and their enrolments (Mes inscriptions)."""
-    return render(request, "portail/reservations.html", {"children": _children_with_enrolments(request.household)})
 
 
 @guardian_required("foyer")

@@ -49,6 +49,7 @@ def test_home_household_and_enrolments(request, device, family, news, transactio
     assert not menu.is_visible()
 
     nav.get_by_role("link", name="Espace Famille").click()
+    page.get_by_role("navigation", name="Espace Famille").get_by_role("link", name="Mes inscriptions").click()
     assert page.get_by_role("heading", name="Mes inscriptions").is_visible()
     assert page.get_by_text("Repas maternelle").is_visible()
     screenshot(page, f"portal-enrolments-{device}")

@@ -55,7 +55,7 @@ def test_staff_in_the_portal_get_a_link_to_the_admin(client, staff_agent):
 
 def test_espace_famille_lists_the_children_and_their_enrolments(client, family, other_family):
     client.force_login(family.user)
-    response = client.get(reverse("portail:reservations"))
+    response = client.get(reverse("portail:enrolments"))
     assert response.status_code == 200
     text = response.text
     assert "Mes inscriptions" in text
@@ -81,7 +81,7 @@ def test_admin_pages_get_their_own_looser_policy(client, staff_agent):
 
 def test_portal_templates_have_no_inline_script_or_style(client, family):
     client.force_login(family.user)
-    for name in ["portail:home", "portail:reservations", "portail:household", "portail:contact_edit", "portail:email_change", "portail:password_change"]:
+    for name in ["portail:home", "portail:reservations", "portail:enrolments", "portail:period", "portail:household", "portail:contact_edit", "portail:email_change", "portail:password_change"]:
         text = client.get(reverse(name)).text
         assert "<script>" not in text and " style=" not in text and "<style" not in text, name
         assert "<script src=" in text, name
