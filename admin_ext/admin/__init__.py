@@ -1,1 +1,1 @@
-from admin_ext.admin import accounts, activities, billing, bookings, emails, households, news, organisation  # noqa: F401
+from admin_ext.admin import accounts, activities, billing, bookings, emails, households, news, organisation, payments  # noqa: F401
