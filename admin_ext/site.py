@@ -29,8 +29,25 @@ def _filtered_item(title, icon, model_name, query):
     }
 
 
+def _page(title, icon, url_name, *permissions):
+    return {
+        "title": title,
+        "icon": icon,
+        "link": reverse_lazy(url_name),
+        "permission": lambda request: request.user.has_perms(permissions),
+    }
+
+
 def sidebar_navigation(request):
     return [
+        {
+            "title": "Au quotidien",
+            "items": [
+                {"title": "Tableau de bord", "icon": "dashboard", "link": reverse_lazy("admin:index")},
+                _page("Effectifs cantine", "restaurant_menu", "admin:core_booking_headcounts", "core.view_booking"),
+                _page("Pointage", "fact_check", "admin:core_attendance_sheet", "core.add_attendance", "core.change_attendance"),
+            ],
+        },
         {
             "title": "Familles",
             "items": [
@@ -38,13 +55,14 @@ def sidebar_navigation(request):
                 _item("Responsables", "person", "guardian"),
                 _item("Enfants", "child_care", "child"),
                 _item("Inscriptions", "how_to_reg", "enrolment"),
+                _page("Importer des familles", "upload_file", "admin:core_household_import", "core.add_household"),
             ],
         },
         {
             "title": "Réservations",
             "items": [
                 _item("Réservations", "event_available", "booking"),
-                _item("Pointages", "fact_check", "attendance"),
+                _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
             ],
         },

@@ -28,7 +28,7 @@ class Parent(FastHttpUser):
         }
 
     @task
-    def run(self):
+    def act(self):
         if PROFILE == "ceiling":
             self.client.get("/bench/plafond/", headers=self.headers, name="plafond (vue nue)")
         elif PROFILE == "week":

@@ -1,13 +1,29 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
-from portail.views import payment_endpoints, payments
+from portail.views import accounts, pages, payment_endpoints, payments
 
 app_name = "portail"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
-    # Payments: PayFiP's notification and the parent's return both carry our own payment id.
+    path("", pages.home, name="home"),
+    path("espace-famille/", pages.reservations, name="reservations"),
+    path("foyer/", pages.household, name="household"),
+    path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
+    # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),
+    # Account
+    path("connexion/", accounts.LoginView.as_view(), name="login"),
+    path("deconnexion/", accounts.LogoutView.as_view(), name="logout"),
+    path("activer/<uidb64>/<token>/", accounts.activate, name="activate"),
+    path("mot-de-passe-oublie/", accounts.password_reset, name="password_reset"),
+    path("mot-de-passe-oublie/envoye/", accounts.password_reset_done, name="password_reset_done"),
+    path(
+        "mot-de-passe-oublie/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("compte/mot-de-passe/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("compte/email/", accounts.email_change, name="email_change"),
+    path("compte/email/confirmer/<str:token>/", accounts.email_change_confirm, name="email_change_confirm"),
 ]

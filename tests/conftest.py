@@ -162,3 +162,18 @@ def other_family(town):
 @pytest.fixture
 def staff_agent(db):
     return factories.StaffFactory(email="agent@mairie.test")
+
+
+@pytest.fixture
+def gestionnaire(db):
+    return factories.RoleStaffFactory(email="gestionnaire@mairie.test", role="Gestionnaire")
+
+
+@pytest.fixture
+def regisseur(db):
+    return factories.RoleStaffFactory(email="regisseur@mairie.test", role="Régisseur")
+
+
+@pytest.fixture
+def administrateur(db):
+    return factories.RoleStaffFactory(email="administrateur@mairie.test", role="Administrateur")

@@ -1,5 +1,6 @@
 """factory-boy factories for every model, with the demo town's shapes as defaults."""
 
+import calendar
 import datetime
 from decimal import Decimal
 
@@ -26,6 +27,23 @@ class StaffFactory(UserFactory):
     is_staff = True
     is_superuser = True
     email = factory.Sequence(lambda n: f"agent{n}@mairie.test")
+
+
+class RoleStaffFactory(UserFactory):
+    """A staff member who is not superuser: what they may do comes from their role group."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    is_staff = True
+    email = factory.Sequence(lambda n: f"role{n}@mairie.test")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            from core.services.roles import roles_sync
+
+            self.groups.add(roles_sync()[extracted])
 
 
 class RegieFactory(factory.django.DjangoModelFactory):
@@ -229,7 +247,9 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     sequence = factory.Sequence(lambda n: n + 1)
     number = factory.LazyAttribute(lambda o: f"{o.regie.invoice_prefix}2027{o.sequence:05d}")
     period_start = factory.LazyAttribute(lambda o: o.run.month)
-    period_end = factory.LazyAttribute(lambda o: o.run.month.replace(day=31))
+    period_end = factory.LazyAttribute(
+        lambda o: o.run.month.replace(day=calendar.monthrange(o.run.month.year, o.run.month.month)[1])
+    )
     status = models.Invoice.Status.UNPAID
     total = Decimal("59.20")
     issue_date = datetime.date(2027, 1, 5)

@@ -1,3 +1,5 @@
+from django.db import models
+from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
@@ -12,3 +14,14 @@ class BaseAdmin(ModelAdmin):
     list_fullwidth = True
     warn_unsaved_form = True
     formfield_overrides = {ChoiceSetField: {"widget": UnfoldAdminCheckboxSelectMultipleWidget}}
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin (unfold styles its pages): "Historique" on each record."""
+
+    def get_history_queryset(self, request, history_manager, pk_name, object_id):
+        # simple-history calls select_related() with no field when the model has no foreign key,
+        # which Django 6.1 deprecates: name the fields ourselves.
+        queryset = history_manager.filter(**{pk_name: object_id}).select_related("history_user")
+        foreign_keys = [f.name for f in history_manager.model.tracked_fields if isinstance(f, models.ForeignKey)]
+        return queryset.select_related(*foreign_keys) if foreign_keys else queryset

@@ -1,13 +1,64 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.views.generic import FormView
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.import_export.forms import ExportForm
+from unfold.decorators import action
+from unfold.views import UnfoldModelAdminViewMixin
+from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminSelectWidget, UnfoldAdminSingleDateWidget
 
-from admin_ext.admin.base import BaseAdmin
-from core.models import Attendance, Booking
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.resources import BookingResource
+from admin_ext.views import AttendanceView, HeadcountView
+from core.models import Activity, Attendance, Booking, Child
+from core.services.bookings import booking_override
+
+
+class OverrideForm(forms.Form):
+    """Book or cancel a child's day whatever the deadlines (staff only)."""
+
+    child = forms.ModelChoiceField(
+        label="Enfant", queryset=Child.objects.select_related("household"), widget=UnfoldAdminSelectWidget
+    )
+    activity = forms.ModelChoiceField(label="Prestation", queryset=Activity.objects.all(), widget=UnfoldAdminSelectWidget)
+    day = forms.DateField(label="Jour", widget=UnfoldAdminSingleDateWidget)
+    action = forms.ChoiceField(
+        label="Action",
+        choices=[("book", "Réserver"), ("cancel", "Annuler")],
+        initial="book",
+        widget=UnfoldAdminRadioSelectWidget,
+    )
+
+
+class OverrideView(UnfoldModelAdminViewMixin, FormView):
+    title = "Réserver ou annuler hors délai"
+    permission_required = ("core.add_booking", "core.change_booking")
+    template_name = "admin/core/booking/override.html"
+    form_class = OverrideForm
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            booking = booking_override(
+                child=data["child"], activity=data["activity"], day=data["day"], action=data["action"],
+                staff_user=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        done = "réservé" if data["action"] == "book" else "annulé"
+        messages.success(self.request, f"{booking} : {done} hors délai.")
+        return redirect(reverse("admin:core_booking_changelist"))
 
 
 @admin.register(Booking)
-class BookingAdmin(BaseAdmin):
+class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
@@ -16,6 +67,37 @@ class BookingAdmin(BaseAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
     readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
+    actions = ["cancel_as_override"]
+    actions_list = ["open_override"]
+    resource_classes = [BookingResource]
+    formats = [XLSX, CSV]
+    export_form_class = ExportForm
+
+    def get_urls(self):
+        override = self.admin_site.admin_view(OverrideView.as_view(model_admin=self))
+        headcounts = self.admin_site.admin_view(HeadcountView.as_view(model_admin=self))
+        return [
+            path("override/", override, name="core_booking_override"),
+            path("effectifs/", headcounts, name="core_booking_headcounts"),
+            *super().get_urls(),
+        ]
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("child__household", "child__school", "activity")
+
+    @action(description="Réserver / annuler hors délai", icon="event_upcoming", permissions=["add", "change"])
+    def open_override(self, request):
+        return redirect(reverse("admin:core_booking_override"))
+
+    @admin.action(description="Annuler hors délai les réservations sélectionnées", permissions=["change"])
+    def cancel_as_override(self, request, queryset):
+        cancelled = 0
+        for booking in queryset.filter(status=Booking.Status.BOOKED).select_related("child", "activity"):
+            booking_override(
+                child=booking.child, activity=booking.activity, day=booking.date, action="cancel", staff_user=request.user
+            )
+            cancelled += 1
+        messages.success(request, f"{cancelled} réservation(s) annulée(s) hors délai.")
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -35,6 +117,10 @@ class AttendanceAdmin(BaseAdmin):
     date_hierarchy = "date"
     show_full_result_count = False
     readonly_fields = ["recorded_by", "recorded_at"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(AttendanceView.as_view(model_admin=self))
+        return [path("feuille/", view, name="core_attendance_sheet"), *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user

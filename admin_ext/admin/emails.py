@@ -1,6 +1,12 @@
 from django.contrib import admin
 from django.utils.html import format_html
-from unfold.contrib.filters.admin import RangeDateTimeFilter
+from unfold.contrib.filters.admin import (
+    AllValuesCheckboxFilter,
+    AutocompleteSelectFilter,
+    ChoicesCheckboxFilter,
+    FieldTextFilter,
+    RangeDateTimeFilter,
+)
 from unfold.decorators import display
 
 from admin_ext.admin.base import BaseAdmin
@@ -10,7 +16,13 @@ from core.models import EmailLog
 @admin.register(EmailLog)
 class EmailLogAdmin(BaseAdmin):
     list_display = ["created_at", "kind", "recipient", "subject", "household", "status_badge", "attempts", "sent_at"]
-    list_filter = ["status", "kind", ("created_at", RangeDateTimeFilter)]
+    list_filter = [
+        ("status", ChoicesCheckboxFilter),
+        ("kind", AllValuesCheckboxFilter),
+        ("created_at", RangeDateTimeFilter),
+        ("recipient", FieldTextFilter),
+        ("household", AutocompleteSelectFilter),
+    ]
     search_fields = ["recipient", "subject", "household__reference", "household__name"]
     list_select_related = ["household"]
     date_hierarchy = "created_at"
@@ -20,6 +32,11 @@ class EmailLogAdmin(BaseAdmin):
         "created_at", "sent_at", "attachments", "body_text", "html_preview",
     ]
     exclude = ["body_html"]
+    fieldsets = (
+        (None, {"fields": (("kind", "status"), ("recipient", "household"), "subject")}),
+        ("Contenu", {"fields": ("html_preview", "body_text", "attachments")}),
+        ("Envoi", {"fields": (("created_at", "sent_at"), ("attempts", "provider_message_id"), "error")}),
+    )
 
     def has_add_permission(self, request):
         return False

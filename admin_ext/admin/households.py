@@ -1,10 +1,32 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import HttpResponse
+from django.urls import path
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
+from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import display
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
+from core.services.accounts import guardian_send_activation
+
+
+def send_activation(request, guardians):
+    """Send the « Choisir un mot de passe » email to each guardian who can receive it, and say
+    who could not."""
+    sent, skipped = [], []
+    for guardian in guardians:
+        (sent if guardian_send_activation(guardian=guardian) else skipped).append(guardian)
+    if sent:
+        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
+        messages.success(request, f"Email d'activation envoyé à {names}.")
+    if skipped:
+        names = ", ".join(g.display_name for g in skipped)
+        messages.warning(request, f"Pas d'email d'activation pour {names} : compte déjà activé ou adresse email manquante.")
 
 
 class GuardianInline(StackedInline):
@@ -36,7 +58,7 @@ class QuotientInline(TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(BaseAdmin):
+class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
@@ -46,9 +68,43 @@ class HouseholdAdmin(BaseAdmin):
         ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
         ("Notes", {"fields": ("notes",)}),
     )
+    resource_classes = [HouseholdResource]
+    formats = [XLSX, CSV]
+    import_form_class = ImportForm
+    export_form_class = ExportForm
+    import_template_name = "admin_ext/household_import.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_template_view)
+        return [path("modele-import/", view, name="core_household_import_template"), *super().get_urls()]
+
+    def import_template_view(self, request):
+        """The families spreadsheet template (docs/import-familles.md), xlsx or csv."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        export = "csv" if request.GET.get("format") == "csv" else "xlsx"
+        dataset = household_template_dataset()
+        if export == "csv":
+            response = HttpResponse("\ufeff" + dataset.export("csv"), content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                dataset.export("xlsx"), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            )
+        response["Content-Disposition"] = f'attachment; filename="modele-import-familles.{export}"'
+        return response
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).prefetch_related("guardians", "children__school")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(children_total=Count("children")).prefetch_related("quotients")
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Guardian:
+            new_with_email = [g for g in formset.new_objects if g.email]
+            if new_with_email:
+                send_activation(request, new_with_email)
 
     @display(description="Enfants", ordering="children_total")
     def children_count(self, obj):
@@ -63,13 +119,23 @@ class HouseholdAdmin(BaseAdmin):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(BaseAdmin):
+class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
     list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
     list_select_related = ["household"]
     autocomplete_fields = ["household"]
     readonly_fields = ["user", "email_verified_at"]
+    actions = ["send_activation_action"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.email:
+            send_activation(request, [obj])
+
+    @admin.action(description="Envoyer l'activation", permissions=["change"])
+    def send_activation_action(self, request, queryset):
+        send_activation(request, queryset.select_related("household", "user"))
 
     @display(description="Compte activé", boolean=True)
     def has_account(self, obj):
@@ -77,7 +143,7 @@ class GuardianAdmin(BaseAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(BaseAdmin):
+class ChildAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["full_name", "household", "school", "grade", "has_pai", "diet"]
     list_filter = ["school", "grade", "has_pai"]
     search_fields = ["first_name", "last_name", "household__reference", "household__name"]

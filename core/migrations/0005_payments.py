@@ -18,6 +18,19 @@ def create_reconcile_schedule(apps, schema_editor):
     )
 
 
+def sync_roles(apps, schema_editor):
+    """The régisseur's payment permissions (core.services.roles) now that the models exist."""
+    from django.contrib.auth.management import create_permissions
+
+    from core.services.roles import roles_sync
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_sync(apps=apps)
+
+
 def delete_reconcile_schedule(apps, schema_editor):
     apps.get_model("django_q", "Schedule").objects.filter(name=RECONCILE_SCHEDULE).delete()
 
@@ -25,7 +38,7 @@ def delete_reconcile_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_payfip_simulator'),
+        ('core', '0006_history_roles'),
         ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
     ]
 
@@ -122,4 +135,5 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='allocation_amount_positive'),
         ),
         migrations.RunPython(create_reconcile_schedule, delete_reconcile_schedule),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

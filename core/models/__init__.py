@@ -1,5 +1,6 @@
 from core.models.accounts import User
 from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
+from core.models.basket import Basket, BasketItem
 from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
 from core.models.emails import EmailLog
@@ -13,6 +14,8 @@ __all__ = [
     "WEEKDAYS",
     "Activity",
     "Attendance",
+    "Basket",
+    "BasketItem",
     "Booking",
     "Child",
     "Closure",

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from core.models.activities import Activity, Enrolment
 from core.models.households import Child
@@ -60,6 +61,7 @@ class Booking(models.Model):
     )
 
     objects = BookingQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "réservation"

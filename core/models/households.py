@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 
 class Address(models.Model):
@@ -43,6 +44,7 @@ class Household(Address):
     created_at = models.DateTimeField("créé le", auto_now_add=True)
 
     objects = HouseholdQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "foyer"
@@ -112,6 +114,8 @@ class Guardian(Address):
         related_name="guardian",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "responsable"
         verbose_name_plural = "responsables"
@@ -170,6 +174,8 @@ class Child(models.Model):
     )
     allergies = models.TextField("allergies", blank=True)
     has_pai = models.BooleanField("PAI", default=False, help_text="Projet d'accueil individualisé.")
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "enfant"

@@ -1,0 +1,307 @@
+"""Spreadsheet import and export (django-import-export) of families and bookings.
+
+The families spreadsheet has one row per household: the household's columns, then
+`responsable1_*`, `responsable2_*` and `enfant1_*` … `enfant4_*` (see docs/import-familles.md).
+Rows are matched on the household reference; guardians on their first and last name within the
+household, children on their first name and birth date. Nothing is ever deleted by an import.
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from core.models import Booking, Child, Guardian, Household, School
+
+GUARDIAN_SLOTS = 2
+CHILD_SLOTS = 4
+
+# column suffix → (model attribute, what the documentation says)
+GUARDIAN_COLUMNS = {
+    "civilite": "civility",
+    "prenom": "first_name",
+    "nom": "last_name",
+    "email": "email",
+    "telephone": "phone_mobile",
+}
+CHILD_COLUMNS = {
+    "prenom": "first_name",
+    "nom": "last_name",
+    "naissance": "birth_date",
+    "ecole": "school",
+    "classe": "grade",
+    "regime": "diet",
+    "allergies": "allergies",
+    "pai": "has_pai",
+}
+CIVILITIES = {"": "", "m": "M", "m.": "M", "monsieur": "M", "mme": "MME", "madame": "MME"}
+YES = {"oui", "o", "1", "vrai", "true", "x"}
+NO = {"non", "n", "0", "faux", "false", ""}
+
+
+class OuiNonWidget(widgets.BooleanWidget):
+    """oui / non in French spreadsheets (1/0 and true/false accepted too)."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value if value is not None else "").strip().lower()
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        raise ValueError(f"« {value} » : attendu oui ou non.")
+
+    def render(self, value, obj=None, **kwargs):
+        return "oui" if value else "non"
+
+
+def _text(row, column):
+    value = row.get(column)
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _parse_date(text):
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValidationError(f"« {text} » : date attendue au format JJ/MM/AAAA.")
+
+
+def _slot_columns(prefix, slots, columns):
+    return [f"{prefix}{n}_{suffix}" for n in range(1, slots + 1) for suffix in columns]
+
+
+RELATED_COLUMNS = _slot_columns("responsable", GUARDIAN_SLOTS, GUARDIAN_COLUMNS) + _slot_columns(
+    "enfant", CHILD_SLOTS, CHILD_COLUMNS
+)
+
+
+class _HouseholdResourceBase(resources.ModelResource):
+    reference = fields.Field(attribute="reference", column_name="reference")
+    name = fields.Field(attribute="name", column_name="nom")
+    address_line1 = fields.Field(attribute="address_line1", column_name="adresse")
+    address_line2 = fields.Field(attribute="address_line2", column_name="complement_adresse")
+    postal_code = fields.Field(attribute="postal_code", column_name="code_postal")
+    city = fields.Field(attribute="city", column_name="commune")
+    is_resident = fields.Field(attribute="is_resident", column_name="resident", widget=OuiNonWidget())
+
+    # --- import: read the related columns of a row, validate them, remember the plan ----------
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for column in ("reference", "nom"):
+            if not _text(row, column):
+                errors.setdefault(column, []).append(ValidationError("Obligatoire."))
+        instance._import_guardians = self._read_guardians(instance, row, errors)
+        instance._import_children = self._read_children(instance, row, errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _existing(self, instance, related_name):
+        return list(getattr(instance, related_name).all()) if instance.pk else []
+
+    def _read_guardians(self, instance, row, errors):
+        existing = {(g.first_name.lower(), g.last_name.lower()): g for g in self._existing(instance, "guardians")}
+        has_billing = any(g.is_billing_contact for g in existing.values())
+        plan = []
+        for n in range(1, GUARDIAN_SLOTS + 1):
+            values = {attr: _text(row, f"responsable{n}_{suffix}") for suffix, attr in GUARDIAN_COLUMNS.items()}
+            if not any(values.values()):
+                continue
+            prefix = f"responsable{n}_"
+            civility = CIVILITIES.get(values["civility"].lower())
+            if civility is None:
+                errors.setdefault(prefix + "civilite", []).append(ValidationError("Attendu : M ou Mme."))
+                civility = ""
+            values["civility"] = civility
+            values["email"] = values["email"].lower() or None
+            guardian = existing.get((values["first_name"].lower(), values["last_name"].lower()))
+            if guardian is None:
+                guardian = Guardian(household=instance if instance.pk else None)
+                guardian.is_billing_contact = not has_billing and n == 1
+            changed = guardian.pk is None or any(getattr(guardian, k) != v for k, v in values.items())
+            for key, value in values.items():
+                setattr(guardian, key, value)
+            self._check(guardian, prefix, GUARDIAN_COLUMNS, errors)
+            plan.append((guardian, changed))
+        return plan
+
+    def _read_children(self, instance, row, errors):
+        existing = {(c.first_name.lower(), c.birth_date): c for c in self._existing(instance, "children")}
+        schools = {s.name.lower(): s for s in School.objects.all()}
+        plan = []
+        for n in range(1, CHILD_SLOTS + 1):
+            raw = {suffix: _text(row, f"enfant{n}_{suffix}") for suffix in CHILD_COLUMNS}
+            if not any(raw.values()):
+                continue
+            prefix = f"enfant{n}_"
+            values = {
+                "first_name": raw["prenom"],
+                "last_name": raw["nom"] or _text(row, "nom"),
+                "grade": raw["classe"].upper(),
+                "diet": raw["regime"],
+                "allergies": raw["allergies"],
+            }
+            try:
+                values["birth_date"] = _parse_date(raw["naissance"]) if raw["naissance"] else None
+            except ValidationError as error:
+                errors.setdefault(prefix + "naissance", []).append(error)
+                values["birth_date"] = None
+            try:
+                values["has_pai"] = OuiNonWidget().clean(raw["pai"])
+            except ValueError as error:
+                errors.setdefault(prefix + "pai", []).append(ValidationError(str(error)))
+                values["has_pai"] = False
+            values["school"] = schools.get(raw["ecole"].lower()) if raw["ecole"] else None
+            if raw["ecole"] and values["school"] is None:
+                errors.setdefault(prefix + "ecole", []).append(ValidationError(f"École inconnue : « {raw['ecole']} »."))
+            child = existing.get((values["first_name"].lower(), values["birth_date"]))
+            if child is None:
+                child = Child(household=instance if instance.pk else None)
+            changed = child.pk is None or any(getattr(child, k) != v for k, v in values.items())
+            for key, value in values.items():
+                setattr(child, key, value)
+            self._check(child, prefix, CHILD_COLUMNS, errors)
+            plan.append((child, changed))
+        return plan
+
+    def _check(self, obj, prefix, columns, errors):
+        """Run the model's own validation (Guardian.clean checks the email is free, Child.clean
+        the school matches the grade); report each error under its spreadsheet column."""
+        column_of = {attr: prefix + suffix for suffix, attr in columns.items()}
+        try:
+            obj.full_clean(exclude=["household", "user"], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            for attr, messages in error.message_dict.items():
+                column = column_of.get(attr, prefix.rstrip("_"))
+                errors.setdefault(column, []).extend(ValidationError(m) for m in messages)
+
+    # --- skip unchanged rows, so that importing the same file twice writes nothing -------------
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors or instance.pk is None:
+            return False
+        related_changed = any(changed for _, changed in instance._import_guardians + instance._import_children)
+        return not related_changed and super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_save_instance(self, instance, row, **kwargs):
+        for obj, changed in instance._import_guardians + instance._import_children:
+            if changed:
+                obj.household = instance
+                obj.save()
+
+    # --- export: the same columns, from the database (or from the row being previewed) --------
+    def export_field(self, field, instance, **kwargs):
+        column = field.column_name
+        if column not in RELATED_COLUMNS:
+            return super().export_field(field, instance, **kwargs)
+        kind, rest = ("responsable", column.removeprefix("responsable")) if column.startswith("responsable") else (
+            "enfant",
+            column.removeprefix("enfant"),
+        )
+        slot, suffix = rest.split("_", 1)
+        if kind == "responsable":
+            items = [g for g, _ in getattr(instance, "_import_guardians", None) or []] or self._existing(instance, "guardians")
+            attr = GUARDIAN_COLUMNS[suffix]
+        else:
+            items = [c for c, _ in getattr(instance, "_import_children", None) or []] or self._existing(instance, "children")
+            attr = CHILD_COLUMNS[suffix]
+        index = int(slot) - 1
+        if index >= len(items):
+            return ""
+        value = getattr(items[index], attr)
+        if attr == "civility":
+            return items[index].get_civility_display()
+        if attr == "birth_date":
+            return value.strftime("%d/%m/%Y") if value else ""
+        if attr == "has_pai":
+            return "oui" if value else "non"
+        if attr == "school":
+            return value.name if value else ""
+        return value or ""
+
+
+def _build_household_resource():
+    related = {
+        column.replace("-", "_"): fields.Field(column_name=column, attribute=None) for column in RELATED_COLUMNS
+    }
+    household_columns = ["reference", "name", "address_line1", "address_line2", "postal_code", "city", "is_resident"]
+
+    class Meta:
+        model = Household
+        fields = household_columns + list(related)
+        import_id_fields = ["reference"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    return type(_HouseholdResourceBase)(
+        "HouseholdResource", (_HouseholdResourceBase,), {**related, "Meta": Meta, "__module__": __name__}
+    )
+
+
+HouseholdResource = _build_household_resource()
+HOUSEHOLD_COLUMNS = ["reference", "nom", "adresse", "complement_adresse", "code_postal", "commune", "resident"] + RELATED_COLUMNS
+
+
+class BookingResource(resources.ModelResource):
+    """Bookings as listed (filter the list on a date range first): export only."""
+
+    date = fields.Field(attribute="date", column_name="jour", widget=widgets.DateWidget("%d/%m/%Y"))
+    household = fields.Field(attribute="child__household__reference", column_name="foyer")
+    child = fields.Field(attribute="child__full_name", column_name="enfant")
+    school = fields.Field(attribute="child__school__name", column_name="ecole")
+    grade = fields.Field(attribute="child__grade", column_name="classe")
+    activity = fields.Field(attribute="activity__name", column_name="prestation")
+    status = fields.Field(column_name="etat")
+    source = fields.Field(column_name="origine")
+    is_override = fields.Field(attribute="is_override", column_name="hors_delai", widget=OuiNonWidget())
+
+    class Meta:
+        model = Booking
+        fields = ["date", "household", "child", "school", "grade", "activity", "status", "source", "is_override"]
+        export_order = fields
+
+    def dehydrate_status(self, booking):
+        return booking.get_status_display()
+
+    def dehydrate_source(self, booking):
+        return booking.get_source_display()
+
+
+def household_template_dataset():
+    """The empty families spreadsheet with one example row, as offered for download."""
+    import tablib
+
+    example = {
+        "reference": "F0100",
+        "nom": "EXEMPLE",
+        "adresse": "8 rue des Écoles",
+        "code_postal": "59270",
+        "commune": "Valbourg",
+        "resident": "oui",
+        "responsable1_civilite": "Mme",
+        "responsable1_prenom": "Julie",
+        "responsable1_nom": "EXEMPLE",
+        "responsable1_email": "julie.exemple@example.net",
+        "responsable1_telephone": "06 12 34 56 78",
+        "enfant1_prenom": "Léo",
+        "enfant1_naissance": "14/03/2021",
+        "enfant1_ecole": "École maternelle Les Tilleuls",
+        "enfant1_classe": "MS",
+        "enfant1_regime": "sans porc",
+        "enfant1_pai": "non",
+    }
+    dataset = tablib.Dataset(headers=HOUSEHOLD_COLUMNS)
+    dataset.append([example.get(column, "") for column in HOUSEHOLD_COLUMNS])
+    return dataset

@@ -1,0 +1,219 @@
+"""Portal accounts: activation of a guardian's login, forgotten password, change of email.
+
+Tokens need no table: the activation token is Django's password-reset HMAC computed over the
+guardian's state (it dies once the email is verified or the password set), and the email-change
+token is a signed payload that names the address it replaces (it dies once the address changed).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from core import emails
+from core.models import Guardian, User
+
+EMAIL_CHANGE_SALT = "core.accounts.email-change"
+EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
+
+
+class ActivationTokenGenerator(PasswordResetTokenGenerator):
+    """A password-reset token over a guardian rather than a user: the guardian may have no login
+    yet. Any activation, password or email change invalidates the tokens already sent."""
+
+    key_salt = "core.services.accounts.ActivationTokenGenerator"
+
+    def _make_hash_value(self, guardian, timestamp):
+        verified = "" if guardian.email_verified_at is None else guardian.email_verified_at.replace(microsecond=0, tzinfo=None)
+        password = guardian.user.password if guardian.user_id else ""
+        return f"{guardian.pk}{guardian.email}{verified}{password}{timestamp}"
+
+
+activation_token_generator = ActivationTokenGenerator()
+
+
+def _absolute(path):
+    return f"{settings.SITE_URL}{path}"
+
+
+def _validity_days():
+    return max(1, settings.PASSWORD_RESET_TIMEOUT // (24 * 3600))
+
+
+def normalize_email(value):
+    return (value or "").strip().lower()
+
+
+def activation_url(guardian):
+    uid = urlsafe_base64_encode(force_bytes(guardian.pk))
+    token = activation_token_generator.make_token(guardian)
+    return _absolute(reverse("portail:activate", kwargs={"uidb64": uid, "token": token}))
+
+
+def guardian_for_activation(*, guardian_id, token):
+    """The guardian an activation link is for, or None when the link is wrong, used or expired."""
+    guardian = Guardian.objects.select_related("user", "household").filter(pk=guardian_id).first()
+    if guardian is None or not guardian.email or guardian.has_activated_account:
+        return None
+    if not activation_token_generator.check_token(guardian, token):
+        return None
+    return guardian
+
+
+@transaction.atomic
+def guardian_send_activation(*, guardian):
+    """Email the guardian a single-use, expiring « Choisir un mot de passe » link; an activated
+    account or a guardian without email gets nothing (returns None)."""
+    if not guardian.email or guardian.has_activated_account:
+        return None
+    [log] = emails.queue_email(
+        kind="account_activation",
+        recipients=[guardian.email],
+        context={"guardian": guardian, "url": activation_url(guardian), "validity_days": _validity_days()},
+        household=guardian.household,
+    )
+    return log
+
+
+@transaction.atomic
+def guardian_activate(*, guardian, password, now=None):
+    """Give the guardian a login with `password` (already validated), linking an existing user of
+    the same email if there is one, and mark the email as verified: the link proved it."""
+    now = now or timezone.now()
+    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user").get(pk=guardian.pk)
+    user = guardian.user
+    if user is None:
+        user = User.objects.filter(email__iexact=guardian.email).first()
+        if user is not None and Guardian.objects.filter(user=user).exclude(pk=guardian.pk).exists():
+            raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
+        if user is None:
+            user = User(email=guardian.email, first_name=guardian.first_name, last_name=guardian.last_name)
+    user.email = guardian.email
+    user.is_active = True
+    user.set_password(password)
+    user.save()
+    guardian.user = user
+    guardian.email_verified_at = now
+    guardian.save(update_fields=["user", "email_verified_at"])
+    _forget_failed_logins(user.email)
+    return user
+
+
+@transaction.atomic
+def password_reset_request(*, email):
+    """Send a reset link to the active login of `email`, or the activation link to a guardian who
+    never activated; say nothing either way, so that the answer reveals no address."""
+    email = normalize_email(email)
+    if not email:
+        return None
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is not None:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        guardian = Guardian.objects.filter(user=user).select_related("household").first()
+        [log] = emails.queue_email(
+            kind="password_reset",
+            recipients=[user.email],
+            context={
+                "user": user,
+                "guardian": guardian,
+                "url": _absolute(reverse("portail:password_reset_confirm", kwargs={"uidb64": uid, "token": token})),
+                "validity_days": _validity_days(),
+            },
+            household=guardian.household if guardian else None,
+        )
+        return log
+    guardian = Guardian.objects.filter(email__iexact=email, user__isnull=True).select_related("household").first()
+    if guardian is not None:
+        return guardian_send_activation(guardian=guardian)
+    return None
+
+
+@transaction.atomic
+def user_password_reset_done(*, user, now=None):
+    """After a reset through the emailed link: the address is proven, and earlier failed logins
+    no longer lock the account."""
+    Guardian.objects.filter(user=user, email_verified_at__isnull=True).update(email_verified_at=now or timezone.now())
+    _forget_failed_logins(user.email)
+    return user
+
+
+def _forget_failed_logins(email):
+    from axes.utils import reset
+
+    reset(username=email)
+
+
+def _email_taken(email, *, guardian):
+    return (
+        Guardian.objects.filter(email__iexact=email).exclude(pk=guardian.pk).exists()
+        or User.objects.filter(email__iexact=email).exclude(pk=guardian.user_id).exists()
+    )
+
+
+@transaction.atomic
+def guardian_request_email_change(*, guardian, new_email):
+    """Send a confirmation link to the new address; nothing changes until it is followed."""
+    new_email = normalize_email(new_email)
+    if new_email == normalize_email(guardian.email):
+        raise ValidationError("C'est déjà votre adresse email.")
+    if _email_taken(new_email, guardian=guardian):
+        raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
+    token = signing.dumps({"g": guardian.pk, "from": guardian.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
+    [log] = emails.queue_email(
+        kind="email_change",
+        recipients=[new_email],
+        context={
+            "guardian": guardian,
+            "new_email": new_email,
+            "url": _absolute(reverse("portail:email_change_confirm", kwargs={"token": token})),
+            "validity_days": EMAIL_CHANGE_MAX_AGE // (24 * 3600),
+        },
+        household=guardian.household,
+    )
+    return log
+
+
+@dataclass(frozen=True)
+class EmailChange:
+    guardian: Guardian
+    new_email: str
+
+
+def email_change_from_token(*, token):
+    """The pending change a confirmation link stands for, or None when it is wrong, expired or
+    already applied."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    guardian = Guardian.objects.select_related("user").filter(pk=data.get("g")).first()
+    if guardian is None or normalize_email(guardian.email) != normalize_email(data.get("from")):
+        return None
+    return EmailChange(guardian=guardian, new_email=data["to"])
+
+
+@transaction.atomic
+def guardian_confirm_email_change(*, token, now=None):
+    """Apply a confirmed change of email to the guardian and their login alike, and mark the new
+    address as verified. Returns the guardian, or None for a dead link."""
+    change = email_change_from_token(token=token)
+    if change is None:
+        return None
+    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user").get(pk=change.guardian.pk)
+    if _email_taken(change.new_email, guardian=guardian):
+        raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
+    guardian.email = change.new_email
+    guardian.email_verified_at = now or timezone.now()
+    guardian.save(update_fields=["email", "email_verified_at"])
+    if guardian.user is not None:
+        guardian.user.email = change.new_email
+        guardian.user.save(update_fields=["email"])
+    return guardian

@@ -1,0 +1,315 @@
+"""The basket (panier): pending bookings and cancellations of a guardian, and their validation.
+
+Nothing a browser sends decides a state or a deadline: every change is checked against the rules
+when it is added, and again at the instant of validation.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import emails
+from core.models import Basket, BasketItem, Booking, Enrolment
+from core.services import french_dates
+from core.services.bookings import CellState, day_status
+from core.services.calendar import ServiceCalendar, daterange
+from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
+
+MAX_PERIOD_DAYS = 366
+
+
+class Skip:
+    """Why a day of a period booking was left out (codes of the API)."""
+
+    CLOSED = "closed"
+    LOCKED = "locked"
+    ALREADY_BOOKED = "already_booked"
+    NOT_ENROLLED = "not_enrolled"
+    IN_BASKET = "in_basket"
+
+
+@dataclass(frozen=True)
+class Problem:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class SkippedDay:
+    child_id: int
+    date: datetime.date
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    added: list  # BasketItem
+    skipped: list  # SkippedDay
+
+
+@dataclass(frozen=True)
+class RefusedItem:
+    item: BasketItem
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    validated_at: datetime.datetime
+    booked: list  # Booking, booked by this validation
+    cancelled: list  # Booking, cancelled by this validation
+    unchanged: list  # BasketItem already in the wanted state: removed from the basket
+    refused: list  # RefusedItem, left in the basket
+
+    @property
+    def applied_count(self):
+        return len(self.booked) + len(self.cancelled)
+
+
+class _Rules:
+    """Everything needed to check changes between two dates for some children, loaded once."""
+
+    def __init__(self, *, children, start, end, lock=False):
+        child_ids = [c.pk for c in children]
+        self.calendar = ServiceCalendar.load(start - CALENDAR_LOOKBACK, end)
+        self.enrolments = list(Enrolment.objects.accepted().filter(child_id__in=child_ids))
+        bookings = Booking.objects.filter(child_id__in=child_ids).between(start, end)
+        if lock:
+            bookings = bookings.select_for_update()
+        self.bookings = {(b.child_id, b.activity_id, b.date): b for b in bookings}
+
+    def status(self, *, child, activity, day, now):
+        return day_status(
+            child=child, activity=activity, day=day, calendar=self.calendar,
+            enrolments=[e for e in self.enrolments if e.child_id == child.pk],
+            booking=self.bookings.get((child.pk, activity.pk, day)), now=now,
+        )
+
+    def problem(self, *, child, activity, day, action, now):
+        """Why `action` cannot be put in the basket or applied now (None when it can)."""
+        status = self.status(child=child, activity=activity, day=day, now=now)
+        label = french_dates.short_label(day)
+        if status.state == CellState.CLOSED:
+            return Problem(status.closure_code, f"{child.first_name}, {activity.name}, {label} : pas de service ({status.closure_reason}).")
+        if action == Action.BOOK and status.is_booked:
+            return Problem(Skip.ALREADY_BOOKED, f"{child.first_name}, {activity.name}, {label} : déjà réservé.")
+        if action == Action.CANCEL and not status.is_booked:
+            return Problem("not_booked", f"{child.first_name}, {activity.name}, {label} : aucune réservation à annuler.")
+        if status.state == CellState.LOCKED:
+            verb = "réserver" if action == Action.BOOK else "annuler"
+            return Problem(
+                Skip.LOCKED,
+                f"{child.first_name}, {activity.name}, {label} : le délai pour {verb} est dépassé "
+                f"(jusqu'au {deadline_label(status.deadline)}).",
+            )
+        return None
+
+
+def _check_household(guardian, children):
+    if any(child.household_id != guardian.household_id for child in children):
+        raise PermissionDenied("Cet enfant n'appartient pas à votre foyer.")
+
+
+def basket_get(*, guardian):
+    """The guardian's basket, created on first use (one per guardian)."""
+    basket, _ = Basket.objects.get_or_create(guardian=guardian)
+    return basket
+
+
+def basket_items(*, guardian, now=None):
+    """The basket's changes, each with the problem that would refuse it if validated now."""
+    now = now or timezone.now()
+    items = list(
+        BasketItem.objects.filter(basket__guardian=guardian).select_related(
+            "child", "activity__booking_rule", "activity__cancellation_rule"
+        )
+    )
+    if not items:
+        return []
+    rules = _Rules(children={i.child for i in items}, start=min(i.date for i in items), end=max(i.date for i in items))
+    for item in items:
+        item.problem = rules.problem(child=item.child, activity=item.activity, day=item.date, action=item.action, now=now)
+    return items
+
+
+def basket_add(*, guardian, child, activity, day, action, now=None):
+    """Put one change in the guardian's basket, replacing any other change for that day; refused
+    (ValidationError, French message) when the day is closed, locked or already in that state."""
+    now = now or timezone.now()
+    action = Action(action)
+    _check_household(guardian, [child])
+    with transaction.atomic():
+        rules = _Rules(children=[child], start=day, end=day)
+        problem = rules.problem(child=child, activity=activity, day=day, action=action, now=now)
+        if problem:
+            raise ValidationError(problem.message, code=problem.code)
+        item, _ = BasketItem.objects.update_or_create(
+            basket=basket_get(guardian=guardian), child=child, activity=activity, date=day,
+            defaults={"action": action},
+        )
+        return item
+
+
+def basket_remove(*, guardian, item_id):
+    """Take one change out of the guardian's basket (another guardian's item is not found)."""
+    with transaction.atomic():
+        deleted, _ = BasketItem.objects.filter(basket__guardian=guardian, pk=item_id).delete()
+        if not deleted:
+            raise BasketItem.DoesNotExist("Ce changement n'est pas dans votre panier.")
+
+
+def basket_clear(*, guardian):
+    """Empty the guardian's basket; returns the number of changes removed."""
+    with transaction.atomic():
+        deleted, _ = BasketItem.objects.filter(basket__guardian=guardian).delete()
+        return deleted
+
+
+def basket_add_period(*, guardian, children, activity, start, end, weekdays, now=None):
+    """Book `activity` for one or several children of the household on the given weekdays between
+    two dates: one basket change per open service day; every other day is listed with why."""
+    now = now or timezone.now()
+    _check_household(guardian, children)
+    if end < start:
+        raise ValidationError("La date de fin doit suivre la date de début.", code="invalid_period")
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise ValidationError("La période ne peut pas dépasser un an.", code="invalid_period")
+    weekdays = {int(w) for w in weekdays} & set(activity.weekdays)
+    if not weekdays:
+        raise ValidationError(f"« {activity.name} » n'a lieu aucun des jours choisis.", code="no_service_weekday")
+    with transaction.atomic():
+        basket = Basket.objects.select_for_update().get(pk=basket_get(guardian=guardian).pk)
+        rules = _Rules(children=children, start=start, end=end)
+        in_basket = set(basket.items.values_list("child_id", "activity_id", "date"))
+        skipped, new_items = [], []
+        for child in children:
+            for day in daterange(start, end):
+                if day.weekday() not in weekdays:
+                    continue
+                if (child.pk, activity.pk, day) in in_basket:
+                    skipped.append(SkippedDay(child.pk, day, Skip.IN_BASKET, "Déjà dans le panier."))
+                    continue
+                problem = rules.problem(child=child, activity=activity, day=day, action=Action.BOOK, now=now)
+                if problem:
+                    skipped.append(SkippedDay(child.pk, day, problem.code, problem.message))
+                    continue
+                new_items.append(BasketItem(basket=basket, child=child, activity=activity, date=day, action=Action.BOOK))
+        added = BasketItem.objects.bulk_create(new_items)
+        return PeriodResult(added=added, skipped=skipped)
+
+
+def _book(*, item, booking, user, now):
+    """Book the item's day: flip a cancelled row back, or create it (the unique constraint is the
+    last line of defence). Returns the booking, or None when it was already booked."""
+    values = {"booked_at": now, "booked_by": user, "source": Booking.Source.PORTAL, "is_override": False}
+    if booking is not None:
+        flipped = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CANCELLED).update(
+            status=Booking.Status.BOOKED, cancelled_at=None, cancelled_by=None, **values
+        )
+        return Booking.objects.get(pk=booking.pk) if flipped else None
+    try:
+        with transaction.atomic():
+            return Booking.objects.create(
+                child=item.child, activity=item.activity, date=item.date, status=Booking.Status.BOOKED, **values
+            )
+    except IntegrityError:
+        return None
+
+
+def _cancel(*, booking, user, now):
+    if booking is None:
+        return None
+    cancelled = Booking.objects.filter(pk=booking.pk, status=Booking.Status.BOOKED).update(
+        status=Booking.Status.CANCELLED, cancelled_at=now, cancelled_by=user, source=Booking.Source.PORTAL,
+        is_override=False,
+    )
+    return Booking.objects.get(pk=booking.pk) if cancelled else None
+
+
+def basket_validate(*, guardian, now=None):
+    """Apply the guardian's basket atomically and once: every change is re-checked against its
+    deadline now; valid ones are applied and leave the basket, expired ones are refused with a
+    French reason and stay; the household's guardians get the "Validation du panier" email."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        basket = Basket.objects.select_for_update().filter(guardian=guardian).first()
+        items = []
+        if basket is not None:
+            items = list(
+                basket.items.select_related("child", "activity__booking_rule", "activity__cancellation_rule")
+            )
+        result = ValidationResult(validated_at=now, booked=[], cancelled=[], unchanged=[], refused=[])
+        if not items:
+            return result
+        rules = _Rules(
+            children={i.child for i in items}, start=min(i.date for i in items), end=max(i.date for i in items), lock=True
+        )
+        done = []
+        for item in items:
+            if item.child.household_id != guardian.household_id:
+                result.refused.append(RefusedItem(item, "forbidden", "Cet enfant n'appartient pas à votre foyer."))
+                continue
+            problem = rules.problem(child=item.child, activity=item.activity, day=item.date, action=item.action, now=now)
+            if problem and problem.code in (Skip.ALREADY_BOOKED, "not_booked"):
+                result.unchanged.append(item)
+                done.append(item.pk)
+                continue
+            if problem:
+                result.refused.append(RefusedItem(item, problem.code, problem.message))
+                continue
+            booking = rules.bookings.get((item.child_id, item.activity_id, item.date))
+            if item.action == Action.BOOK:
+                applied = _book(item=item, booking=booking, user=guardian.user, now=now)
+                (result.booked if applied else result.unchanged).append(applied or item)
+            else:
+                applied = _cancel(booking=booking, user=guardian.user, now=now)
+                (result.cancelled if applied else result.unchanged).append(applied or item)
+            done.append(item.pk)
+        BasketItem.objects.filter(pk__in=done).delete()
+        if result.applied_count:
+            _send_confirmation(guardian=guardian, result=result)
+        return result
+
+
+def _planning(bookings):
+    """Bookings grouped per child then activity, for the email: count and French dates."""
+    grouped = defaultdict(lambda: defaultdict(list))
+    for booking in sorted(bookings, key=lambda b: (b.child.first_name, b.child_id, b.activity.position, b.activity.name, b.date)):
+        grouped[booking.child][booking.activity].append(booking.date)
+    return [
+        {
+            "child": child.full_name,
+            "lines": [
+                {
+                    "count": len(days),
+                    "activity": activity.name.upper(),
+                    "dates": ", ".join(french_dates.short_label(d) for d in days),
+                    "days": [french_dates.short_label(d) for d in days],
+                }
+                for activity, days in activities.items()
+            ],
+        }
+        for child, activities in grouped.items()
+    ]
+
+
+def _send_confirmation(*, guardian, result):
+    household = guardian.household
+    local = result.validated_at.astimezone(PARIS)
+    emails.queue_email(
+        kind="basket_validation",
+        recipients=[g.email for g in household.guardians.all() if g.email],
+        household=household,
+        context={
+            "validated_at": f"{local:%d/%m/%Y} à {local:%H}h{local:%M}",
+            "validated_by": guardian.display_name,
+            "bookings": _planning(result.booked),
+            "cancellations": _planning(result.cancelled),
+        },
+    )

@@ -1,0 +1,266 @@
+"""Bookings: the state of a service day for a child (the week view) and the staff override.
+
+`week_view` is a plain read function: the portal pages and the API both render what it returns.
+Every state and deadline is computed here, on the server, from the database and `now`.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.models import BasketItem, Booking, Child, Enrolment
+from core.services import french_dates
+from core.services.calendar import ServiceCalendar, daterange, service_day_problem
+from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, deadline_label, is_past
+
+
+class CellState(StrEnum):
+    BOOKED = "booked"
+    NOT_BOOKED = "not_booked"
+    LOCKED = "locked"
+    CLOSED = "closed"
+
+
+NOT_ENROLLED_REASON = "Pas d'inscription pour cette année scolaire"
+GRADE_REFUSED_REASON = "Classe non acceptée"
+PENDING_LABELS = {Action.BOOK: "réservation dans le panier", Action.CANCEL: "annulation dans le panier"}
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """What the rules say about one (child, activity, day), before any basket change."""
+
+    state: CellState
+    is_booked: bool
+    closure_reason: str | None = None
+    closure_code: str | None = None  # "closed" or "not_enrolled"
+    deadline: datetime.datetime | None = None  # to cancel when booked, to book otherwise
+
+    @property
+    def is_open(self):
+        return self.state in (CellState.BOOKED, CellState.NOT_BOOKED)
+
+
+def day_status(*, child, activity, day, calendar, enrolments, booking, now):
+    """The state of `activity` on `day` for `child`: closed (with the French reason), locked when
+    the deadline of the only possible action (cancel if booked, book otherwise) has passed, else
+    booked or not booked. `enrolments` are the child's accepted enrolments, `booking` its row."""
+    is_booked = booking is not None and booking.status == Booking.Status.BOOKED
+    reason = calendar.closure_reason(day, school_id=child.school_id, activity_id=activity.pk)
+    if reason is None and not activity.runs_on_weekday(day):
+        reason = f"Pas de service le {french_dates.weekday_name(day)}"
+    if reason is None and not activity.accepts_grade(child.grade):
+        reason = GRADE_REFUSED_REASON
+    if reason is None:
+        school_year = calendar.school_year_of(day)
+        if not any(e.activity_id == activity.pk and e.school_year_id == school_year.pk for e in enrolments):
+            reason = NOT_ENROLLED_REASON
+    if reason is not None:
+        code = "not_enrolled" if reason == NOT_ENROLLED_REASON else "closed"
+        return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason, closure_code=code)
+    action = Action.CANCEL if is_booked else Action.BOOK
+    deadline = activity_deadline(activity=activity, day=day, action=action, calendar=calendar)
+    if is_past(deadline, now=now):
+        state = CellState.LOCKED
+    else:
+        state = CellState.BOOKED if is_booked else CellState.NOT_BOOKED
+    return DayStatus(state=state, is_booked=is_booked, deadline=deadline)
+
+
+# --- The week view ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    item_id: int
+    action: str  # "book" | "cancel"
+    label: str  # "réservation dans le panier"
+
+
+@dataclass(frozen=True)
+class DayCell:
+    date: datetime.date
+    state: str  # CellState
+    is_booked: bool  # a locked day may be booked or not
+    closure_reason: str | None
+    deadline: datetime.datetime | None  # aware, Europe/Paris; None when closed
+    deadline_label: str | None  # "jeudi 14/09 à 10h00"
+    pending: PendingChange | None
+    can_change: bool  # a parent may put (or has put) a change for this day in the basket
+    day_label: str  # "Lun. 18/09"
+    status_label: str  # "réservé", "non réservé", "délai dépassé (réservé)", "fermé : Jour férié"
+    accessible_name: str  # "Repas maternelle, lundi 18 septembre : réservé"
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    activity_id: int
+    activity_name: str
+    cells: list[DayCell]
+
+
+@dataclass(frozen=True)
+class ChildWeek:
+    child_id: int
+    first_name: str
+    full_name: str
+    rows: list[ActivityRow]
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    date: datetime.date
+    label: str  # "Lun. 18/09"
+    long_label: str  # "lundi 18 septembre"
+
+
+@dataclass(frozen=True)
+class WeekView:
+    week_start: datetime.date  # a Monday
+    week_end: datetime.date  # the Sunday
+    label: str  # "Semaine du 18/09/2023 au 22/09/2023"
+    previous_week: datetime.date
+    next_week: datetime.date
+    days: list[WeekDay]  # the columns: Monday to Friday, plus a weekend day an activity runs on
+    children: list[ChildWeek]
+    pending_count: int  # changes in the guardian's basket, all weeks included
+    generated_at: datetime.datetime = field(compare=False)
+
+
+def _status_label(status, pending):
+    if status.state == CellState.CLOSED:
+        text = f"fermé ({status.closure_reason})"
+    elif status.state == CellState.LOCKED:
+        text = f"{'réservé' if status.is_booked else 'non réservé'}, délai dépassé"
+    else:
+        text = "réservé" if status.is_booked else "non réservé"
+    if pending is not None:
+        text = f"{text}, {pending.label}"
+    return text
+
+
+def _cell(*, child, activity, day, status, item):
+    pending = None
+    if item is not None:
+        pending = PendingChange(item_id=item.pk, action=item.action, label=PENDING_LABELS[Action(item.action)])
+    status_label = _status_label(status, pending)
+    return DayCell(
+        date=day,
+        state=str(status.state),
+        is_booked=status.is_booked,
+        closure_reason=status.closure_reason,
+        deadline=status.deadline,
+        deadline_label=deadline_label(status.deadline) if status.deadline else None,
+        pending=pending,
+        can_change=status.is_open,
+        day_label=french_dates.column_label(day),
+        status_label=status_label,
+        accessible_name=f"{activity.name}, {french_dates.long_label(day)} : {status_label}",
+    )
+
+
+def week_start_of(day):
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week_view(*, guardian, day, now=None):
+    """The booking week containing `day` for the guardian's household: per child, per activity the
+    child is enrolled in, per day the activity runs on, the day's state, deadline and pending
+    basket change. A fixed number of queries, whatever the number of children or bookings."""
+    now = now or timezone.now()
+    start = week_start_of(day)
+    end = start + datetime.timedelta(days=6)
+    children = list(Child.objects.filter(household_id=guardian.household_id))
+    enrolments = list(
+        Enrolment.objects.accepted()
+        .filter(child__household_id=guardian.household_id, activity__is_active=True)
+        .filter(school_year__start_date__lte=end, school_year__end_date__gte=start)
+        .select_related("activity__booking_rule", "activity__cancellation_rule")
+        .order_by("activity__position", "activity__name")
+    )
+    bookings = {
+        (b.child_id, b.activity_id, b.date): b
+        for b in Booking.objects.filter(child__household_id=guardian.household_id).between(start, end)
+    }
+    basket_items = list(BasketItem.objects.filter(basket__guardian=guardian).only("pk", "child_id", "activity_id", "date", "action"))
+    pending = {(i.child_id, i.activity_id, i.date): i for i in basket_items}
+    calendar = ServiceCalendar.load(start - CALENDAR_LOOKBACK, end)
+
+    # The columns: the weekdays the household's activities run on (Monday to Friday when none).
+    weekdays = {wd for e in enrolments for wd in e.activity.weekdays} or {0, 1, 2, 3, 4}
+    days = [d for d in daterange(start, end) if d.weekday() in weekdays]
+
+    child_weeks = []
+    for child in children:
+        child_enrolments = [e for e in enrolments if e.child_id == child.pk]
+        activities = list({e.activity_id: e.activity for e in child_enrolments}.values())
+        rows = []
+        for activity in activities:
+            cells = []
+            for cell_day in days:
+                if not activity.runs_on_weekday(cell_day):
+                    continue
+                key = (child.pk, activity.pk, cell_day)
+                status = day_status(
+                    child=child, activity=activity, day=cell_day, calendar=calendar,
+                    enrolments=child_enrolments, booking=bookings.get(key), now=now,
+                )
+                cells.append(_cell(child=child, activity=activity, day=cell_day, status=status, item=pending.get(key)))
+            rows.append(ActivityRow(activity_id=activity.pk, activity_name=activity.name, cells=cells))
+        child_weeks.append(ChildWeek(child_id=child.pk, first_name=child.first_name, full_name=child.full_name, rows=rows))
+
+    last_weekday = max(days) if days else end
+    return WeekView(
+        week_start=start,
+        week_end=end,
+        label=f"Semaine du {start:%d/%m/%Y} au {last_weekday:%d/%m/%Y}",
+        previous_week=start - datetime.timedelta(days=7),
+        next_week=start + datetime.timedelta(days=7),
+        days=[WeekDay(date=d, label=french_dates.column_label(d), long_label=french_dates.long_label(d)) for d in days],
+        children=child_weeks,
+        pending_count=len(basket_items),
+        generated_at=now,
+    )
+
+
+# --- Staff override ---------------------------------------------------------------------------
+
+
+def booking_override(*, child, activity, day, action, staff_user, now=None):
+    """Staff book or cancel a child's day whatever the deadlines; the booking is recorded as an
+    override made by staff. It must still be a service day for an enrolled child."""
+    now = now or timezone.now()
+    action = Action(action)
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().filter(child=child, activity=activity, date=day).first()
+        if action == Action.CANCEL:
+            if booking is None or booking.status != Booking.Status.BOOKED:
+                raise ValidationError(f"{child.first_name} n'a pas de réservation à annuler ce jour-là.", code="not_booked")
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at, booking.cancelled_by = now, staff_user
+            booking.source, booking.is_override = Booking.Source.STAFF, True
+            booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "source", "is_override"])
+            return booking
+        problem = service_day_problem(child=child, activity=activity, day=day)
+        if problem:
+            raise ValidationError(problem, code="closed")
+        if booking is not None and booking.status == Booking.Status.BOOKED:
+            raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code="already_booked")
+        values = {
+            "status": Booking.Status.BOOKED, "booked_at": now, "booked_by": staff_user, "cancelled_at": None,
+            "cancelled_by": None, "source": Booking.Source.STAFF, "is_override": True,
+        }
+        if booking is None:
+            try:
+                with transaction.atomic():
+                    return Booking.objects.create(child=child, activity=activity, date=day, **values)
+            except IntegrityError:
+                raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code="already_booked") from None
+        for name, value in values.items():
+            setattr(booking, name, value)
+        booking.save(update_fields=list(values))
+        return booking

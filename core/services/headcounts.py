@@ -1,0 +1,113 @@
+"""Kitchen headcounts (effectifs cantine): active bookings counted per school × activity × day,
+with the children whose meals need care (PAI, diet, allergies)."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from core.models import Activity, Booking, Child, School
+from core.services.calendar import daterange
+
+NO_SCHOOL = "Sans école"
+
+
+@dataclass
+class HeadcountRow:
+    school: School | None
+    activity: Activity
+    counts: list  # one int per day of the sheet
+    total: int
+
+    @property
+    def school_name(self):
+        return self.school.name if self.school else NO_SCHOOL
+
+
+@dataclass
+class DietaryNeed:
+    child: Child
+    activities: list  # names of the activities booked in the period
+    days: list  # the days booked in the period
+
+
+@dataclass
+class HeadcountSheet:
+    start: datetime.date
+    end: datetime.date
+    days: list
+    rows: list
+    day_totals: list
+    total: int
+    dietary: dict = field(default_factory=dict)  # school name → [DietaryNeed]
+
+    @property
+    def schools(self):
+        seen = []
+        for row in self.rows:
+            if row.school_name not in seen:
+                seen.append(row.school_name)
+        return seen
+
+
+def headcounts_compute(*, start, end, activity_kind=None, school=None):
+    """Count every active booking between `start` and `end` once, in its school × activity × day cell."""
+    # Weekdays always appear; weekend days only when something is booked on them.
+    days = [day for day in daterange(start, end) if day.weekday() < 5]
+    bookings = Booking.objects.active().between(start, end)
+    if activity_kind:
+        bookings = bookings.filter(activity__kind=activity_kind)
+    if school is not None:
+        bookings = bookings.filter(child__school=school)
+    cells = defaultdict(int)
+    for row in bookings.values("child__school", "activity", "date").annotate(n=Count("pk")):
+        cells[(row["child__school"], row["activity"], row["date"])] = row["n"]
+    days = sorted({*days, *(day for _, _, day in cells)})
+    schools = {s.pk: s for s in School.objects.filter(pk__in={k[0] for k in cells if k[0]})}
+    activities = {a.pk: a for a in Activity.objects.filter(pk__in={k[1] for k in cells})}
+    pairs = sorted(
+        {(k[0], k[1]) for k in cells},
+        key=lambda p: (schools[p[0]].name if p[0] else "~", activities[p[1]].position, activities[p[1]].name),
+    )
+    rows = []
+    for school_id, activity_id in pairs:
+        counts = [cells.get((school_id, activity_id, day), 0) for day in days]
+        rows.append(HeadcountRow(schools.get(school_id), activities[activity_id], counts, sum(counts)))
+    day_totals = [sum(row.counts[i] for row in rows) for i in range(len(days))]
+    return HeadcountSheet(
+        start=start,
+        end=end,
+        days=days,
+        rows=rows,
+        day_totals=day_totals,
+        total=sum(day_totals),
+        dietary=_dietary_needs(bookings),
+    )
+
+
+def _dietary_needs(bookings):
+    needs = {}
+    rows = (
+        bookings.filter(Q(child__has_pai=True) | ~Q(child__diet="") | ~Q(child__allergies=""))
+        .select_related("child", "child__school", "activity")
+        .order_by("child__last_name", "child__first_name", "date")
+    )
+    by_child = {}
+    for booking in rows:
+        need = by_child.get(booking.child_id)
+        if need is None:
+            need = by_child[booking.child_id] = DietaryNeed(booking.child, [], [])
+            school_name = booking.child.school.name if booking.child.school else NO_SCHOOL
+            needs.setdefault(school_name, []).append(need)
+        if booking.activity.name not in need.activities:
+            need.activities.append(booking.activity.name)
+        if booking.date not in need.days:
+            need.days.append(booking.date)
+    return dict(sorted(needs.items()))
+
+
+def week_bounds(day):
+    """Monday and Friday of the week of `day`."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    return monday, monday + datetime.timedelta(days=4)

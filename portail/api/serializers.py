@@ -1,0 +1,173 @@
+"""Serializers of the parents' API: input is parsed here, every rule is checked by core.services."""
+
+from rest_framework import serializers
+
+from core.models import Activity, BasketItem, Child, Enrolment
+
+
+# --- Output ---------------------------------------------------------------------------------------
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    activity_id = serializers.IntegerField(source="activity.pk")
+    activity_name = serializers.CharField(source="activity.name")
+    school_year = serializers.CharField(source="school_year.label")
+    status_label = serializers.CharField(source="get_status_display")
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "activity_id", "activity_name", "school_year", "status", "status_label"]
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField()
+    grade_label = serializers.CharField(source="get_grade_display")
+    school = serializers.CharField(source="school.name", default=None)
+    enrolments = EnrolmentSerializer(many=True)
+
+    class Meta:
+        model = Child
+        fields = ["id", "first_name", "last_name", "full_name", "grade", "grade_label", "school", "enrolments"]
+
+
+class PendingChangeSerializer(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    action = serializers.ChoiceField(choices=BasketItem.Action.choices)
+    label = serializers.CharField()
+
+
+class DayCellSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    state = serializers.ChoiceField(choices=["booked", "not_booked", "locked", "closed"])
+    is_booked = serializers.BooleanField()
+    closure_reason = serializers.CharField(allow_null=True)
+    deadline = serializers.DateTimeField(allow_null=True)
+    deadline_label = serializers.CharField(allow_null=True)
+    pending = PendingChangeSerializer(allow_null=True)
+    can_change = serializers.BooleanField()
+    day_label = serializers.CharField()
+    status_label = serializers.CharField()
+    accessible_name = serializers.CharField()
+
+
+class ActivityRowSerializer(serializers.Serializer):
+    activity_id = serializers.IntegerField()
+    activity_name = serializers.CharField()
+    cells = DayCellSerializer(many=True)
+
+
+class ChildWeekSerializer(serializers.Serializer):
+    child_id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    full_name = serializers.CharField()
+    rows = ActivityRowSerializer(many=True)
+
+
+class WeekDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    label = serializers.CharField()
+    long_label = serializers.CharField()
+
+
+class WeekViewSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    week_end = serializers.DateField()
+    label = serializers.CharField()
+    previous_week = serializers.DateField()
+    next_week = serializers.DateField()
+    days = WeekDaySerializer(many=True)
+    children = ChildWeekSerializer(many=True)
+    pending_count = serializers.IntegerField()
+
+
+class BasketItemSerializer(serializers.ModelSerializer):
+    child_id = serializers.IntegerField()
+    child_name = serializers.CharField(source="child.full_name")
+    activity_id = serializers.IntegerField()
+    activity_name = serializers.CharField(source="activity.name")
+    action_label = serializers.CharField(source="get_action_display")
+    problem = serializers.SerializerMethodField(help_text="Pourquoi ce changement serait refusé maintenant, ou null.")
+
+    class Meta:
+        model = BasketItem
+        fields = ["id", "child_id", "child_name", "activity_id", "activity_name", "date", "action", "action_label", "problem"]
+
+    def get_problem(self, item) -> str | None:
+        problem = getattr(item, "problem", None)
+        return problem.message if problem else None
+
+
+class BasketSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    items = BasketItemSerializer(many=True)
+
+
+class SkippedDaySerializer(serializers.Serializer):
+    child_id = serializers.IntegerField()
+    date = serializers.DateField()
+    code = serializers.ChoiceField(choices=["closed", "locked", "already_booked", "not_enrolled", "in_basket"])
+    reason = serializers.CharField()
+
+
+class PeriodResultSerializer(serializers.Serializer):
+    added = BasketItemSerializer(many=True)
+    skipped = SkippedDaySerializer(many=True)
+
+
+class AppliedSerializer(serializers.Serializer):
+    child_id = serializers.IntegerField()
+    activity_id = serializers.IntegerField()
+    date = serializers.DateField()
+    status = serializers.CharField()
+
+
+class RefusedSerializer(serializers.Serializer):
+    item = BasketItemSerializer()
+    code = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ValidationResultSerializer(serializers.Serializer):
+    validated_at = serializers.DateTimeField()
+    booked = AppliedSerializer(many=True)
+    cancelled = AppliedSerializer(many=True)
+    refused = RefusedSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+# --- Input ----------------------------------------------------------------------------------------
+
+
+class WeekQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="Un jour de la semaine voulue (aujourd'hui par défaut).")
+
+
+class BasketAddSerializer(serializers.Serializer):
+    child_id = serializers.IntegerField()
+    activity_id = serializers.IntegerField()
+    date = serializers.DateField()
+    action = serializers.ChoiceField(choices=BasketItem.Action.choices)
+
+
+class PeriodSerializer(serializers.Serializer):
+    child_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=20)
+    activity_id = serializers.IntegerField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), min_length=1, max_length=7,
+        help_text="0 = lundi … 6 = dimanche.",
+    )
+
+    def validate(self, data):
+        if data["end"] < data["start"]:
+            raise serializers.ValidationError({"end": "La date de fin doit suivre la date de début."})
+        return data
+
+
+def active_activity(activity_id):
+    return Activity.objects.filter(is_active=True, pk=activity_id).select_related("booking_rule", "cancellation_rule").first()

@@ -1,0 +1,143 @@
+"""Forms of the portal pages: French labels, browser hints for password managers and phones."""
+
+import re
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from core.models import Guardian, User
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(
+        label="Adresse email",
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True, "autocapitalize": "none"}),
+    )
+    password = forms.CharField(
+        label="Mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    error_messages = {
+        "invalid_login": "Adresse email ou mot de passe incorrect.",
+        "inactive": "Ce compte est désactivé. Contactez la mairie.",
+    }
+
+
+class ChoosePasswordForm(forms.Form):
+    """The activation page: a new password, twice, checked by Django's validators against the
+    user the guardian is about to become."""
+
+    new_password1 = forms.CharField(
+        label="Mot de passe",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    new_password2 = forms.CharField(
+        label="Confirmez le mot de passe", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def __init__(self, *args, guardian, **kwargs):
+        self.guardian = guardian
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "Les deux mots de passe ne sont pas identiques.")
+        elif first:
+            user = self.guardian.user or User(
+                email=self.guardian.email, first_name=self.guardian.first_name, last_name=self.guardian.last_name
+            )
+            try:
+                password_validation.validate_password(first, user)
+            except forms.ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Adresse email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"})
+    )
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label="Nouvelle adresse email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autocapitalize": "none"})
+    )
+    password = forms.CharField(
+        label="Mot de passe actuel",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Par sécurité, confirmez votre mot de passe.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("Mot de passe incorrect.")
+        return password
+
+
+PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
+
+
+def normalize_phone(value):
+    """French numbers as « 06 12 34 56 78 »; other international numbers kept as typed."""
+    digits = PHONE_SEPARATORS.sub("", value or "")
+    if not digits:
+        return ""
+    if digits.startswith("+33") and len(digits) == 12:
+        digits = "0" + digits[3:]
+    if re.fullmatch(r"0\d{9}", digits):
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    if re.fullmatch(r"\+\d{8,15}", digits):
+        return value.strip()
+    raise forms.ValidationError("Numéro de téléphone invalide : 10 chiffres, par exemple 06 12 34 56 78.")
+
+
+class ContactForm(forms.ModelForm):
+    """What a guardian may change about themselves: phones and postal address."""
+
+    class Meta:
+        model = Guardian
+        fields = ["phone_mobile", "phone_home", "phone_work", "address_line1", "address_line2", "postal_code", "city"]
+        labels = {
+            "phone_mobile": "Téléphone portable",
+            "phone_home": "Téléphone fixe",
+            "phone_work": "Téléphone professionnel",
+            "address_line1": "Adresse",
+            "address_line2": "Complément d'adresse",
+            "postal_code": "Code postal",
+            "city": "Commune",
+        }
+        widgets = {
+            "phone_mobile": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            "phone_home": forms.TextInput(attrs={"type": "tel"}),
+            "phone_work": forms.TextInput(attrs={"type": "tel"}),
+            "address_line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "address_line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        }
+
+    def clean_phone_mobile(self):
+        return normalize_phone(self.cleaned_data["phone_mobile"])
+
+    def clean_phone_home(self):
+        return normalize_phone(self.cleaned_data["phone_home"])
+
+    def clean_phone_work(self):
+        return normalize_phone(self.cleaned_data["phone_work"])
+
+    def clean_postal_code(self):
+        value = self.cleaned_data["postal_code"].strip()
+        if value and not re.fullmatch(r"\d{5}", value):
+            raise forms.ValidationError("Code postal invalide : 5 chiffres.")
+        return value

@@ -1,0 +1,81 @@
+"""Screenshots of the staff workspace on the demo town: dashboard, headcounts print page,
+attendance sheet (saved in test-artifacts/screenshots/)."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from core.models import Activity, Attendance, Booking, Child, User
+from core.services.roles import roles_sync
+from tests.browser.conftest import screenshot
+
+
+@pytest.fixture
+def gestionnaire_page(page, transactional_db):
+    call_command("load_demo", verbosity=0)
+    # A few children with needs the kitchen must see (the demo town has none).
+    needs = [{"has_pai": True, "allergies": "arachide"}, {"diet": "sans porc"}, {"diet": "végétarien"}, {"allergies": "lait"}]
+    for child, values in zip(Child.objects.order_by("pk")[::7], needs, strict=False):
+        Child.objects.filter(pk=child.pk).update(**values)
+    user = User.objects.create_user(email="gestionnaire@mairie.test", password="espacefamille", is_staff=True)
+    user.groups.add(roles_sync()["Gestionnaire"])
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Adresse email").fill("gestionnaire@mairie.test")
+    page.get_by_label("Mot de passe").fill("espacefamille")
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def _next_service_day():
+    return Booking.objects.active().filter(date__gte=timezone.localdate()).order_by("date").values_list("date", flat=True).first()
+
+
+def test_dashboard_shows_today_and_the_charts(gestionnaire_page):
+    page = gestionnaire_page
+    assert page.locator("#dashboard").is_visible()
+    assert page.get_by_text("Effectifs par école et prestation").is_visible()
+    assert page.locator("canvas.chart").count() == 2
+    page.wait_for_timeout(500)  # chart.js animation
+    screenshot(page, "admin-workspace-dashboard")
+
+
+def test_headcounts_print_page(gestionnaire_page):
+    page = gestionnaire_page
+    day = _next_service_day()
+    page.goto(f"/admin/core/booking/effectifs/?day={day.isoformat()}&period=week&kind=meal")
+    screenshot(page, "admin-workspace-headcounts")
+    page.get_by_role("link", name="Version imprimable").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Effectifs cantine").is_visible()
+    total = Booking.objects.active().filter(activity__kind="meal", date__gte=day - datetime.timedelta(days=day.weekday()),
+                                            date__lte=day - datetime.timedelta(days=day.weekday()) + datetime.timedelta(days=4)).count()
+    assert page.locator("tfoot th").last.inner_text() == str(total)
+    page.emulate_media(media="print")
+    screenshot(page, "admin-workspace-headcounts-print")
+
+
+def test_attendance_sheet_with_the_keyboard(gestionnaire_page):
+    page = gestionnaire_page
+    day = _next_service_day()
+    meals = Activity.objects.get(code="repas-maternelle")
+    booking = Booking.objects.active().filter(activity=meals, date=day).select_related("child__school").order_by(
+        "child__last_name", "child__first_name"
+    ).first()
+    school = booking.child.school
+    page.goto(f"/admin/core/attendance/feuille/?school={school.pk}&activity={meals.pk}&day={day.isoformat()}")
+    rows = page.locator("#attendance tr[data-row]")
+    first_id, second_id = rows.nth(0).get_attribute("id"), rows.nth(1).get_attribute("id")
+    focused = "id => document.activeElement && document.activeElement.id === id"
+    page.wait_for_function(focused, arg=first_id)  # the first child to record has the focus
+    with page.expect_navigation(url=f"**#{first_id}"):
+        page.keyboard.press("p")
+    page.wait_for_function(focused, arg=second_id)  # back on the sheet, on the next child
+    with page.expect_navigation(url=f"**#{second_id}"):
+        page.keyboard.press("j")
+    page.wait_for_load_state("load")
+    recorded = Attendance.objects.filter(activity=meals, date=day).order_by("child__last_name", "child__first_name")
+    assert [a.status for a in recorded] == ["present", "absent_justified"]
+    screenshot(page, "admin-workspace-attendance")
