@@ -5,6 +5,7 @@ redirects to; they hold no session and change nothing but the simulator's own op
 """
 
 import functools
+import urllib.parse
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
@@ -34,6 +35,17 @@ def soap(request):
     return HttpResponse(content, status=status, content_type="text/xml; charset=utf-8")
 
 
+def _may_send_back(response, operation):
+    """Like PayFiP, the simulator's forms end on the collectivité's urlredirect, which may be
+    another origin (a strict form-action also applies to the redirect after a submit)."""
+    policy = getattr(settings, "SECURE_CSP", None)
+    if policy and response.status_code == 200:
+        parts = urllib.parse.urlsplit(operation.urlredirect)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        response._csp_config = {**policy, "form-action": [*policy.get("form-action", []), origin]}
+    return response
+
+
 def _operation(request):
     idop = request.GET.get("idop") or request.POST.get("idop") or ""
     return get_object_or_404(PayfipSimulatorOperation, idop=idop)
@@ -52,14 +64,16 @@ def _closed_page(request, operation):
 @require_http_methods(["GET"])
 def payment(request):
     operation = _operation(request)
-    return _closed_page(request, operation) or render(request, "payfip_simulator/payment.html", {"operation": operation})
+    return _closed_page(request, operation) or _may_send_back(
+        render(request, "payfip_simulator/payment.html", {"operation": operation}), operation
+    )
 
 
 @simulator_only
 @require_http_methods(["GET"])
 def card(request):
     operation = _operation(request)
-    return _closed_page(request, operation) or render(
+    return _closed_page(request, operation) or _may_send_back(render(
         request,
         "payfip_simulator/card.html",
         {
@@ -72,7 +86,7 @@ def card(request):
             "months": [f"{month:02d}" for month in range(1, 13)],
             "years": [str(operation.created_at.year + offset) for offset in range(0, 8)],
         },
-    )
+    ), operation)
 
 
 @simulator_only
