@@ -9,6 +9,12 @@ urlpatterns = [
     path("espace-famille/", pages.reservations, name="reservations"),
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
+    # Factures et paiements
+    path("factures/", payments.invoices, name="invoices"),
+    path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),
+    path("factures/panier/", payments.basket_change, name="basket_change"),
+    path("factures/payer/", payments.pay, name="pay"),
+    path("factures/<int:invoice_id>/pdf/", payments.invoice_pdf, name="invoice_pdf"),
     # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),
