@@ -104,3 +104,17 @@ def test_payments_are_never_edited_or_deleted(staff_client, invoices):
 def test_the_sidebar_lists_payments_under_facturation(staff_client):
     page = staff_client.get(reverse("admin:index")).content.decode()
     assert "Paiements en cours" in page and "Anomalies de paiement" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_ask_payfip_about_an_attempt_in_flight(client, staff_agent, invoices, live_server, settings):
+    settings.SITE_URL = live_server.url
+    parent = factories.ParentFactory(household=invoices[0].household, email="parent@example.org")
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoices[0].pk])
+    client.force_login(staff_agent)
+    page = client.get(reverse("admin:core_payment_changelist") + "?a_traiter=en_cours").content.decode()
+    assert f"/admin/core/payment/{payment.pk}/change/" in page
+    response = client.get(reverse("admin:core_payment_check_with_payfip", args=[payment.pk]), follow=True)
+    assert "État du paiement : en cours." in response.content.decode()
+    payment.refresh_from_db()
+    assert payment.check_count == 1 and payment.events.filter(kind="pending").exists()
