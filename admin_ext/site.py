@@ -1,7 +1,7 @@
 """Callbacks of the unfold admin: sidebar navigation and environment badge."""
 
 from django.conf import settings
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 
 
 def _can_view(model_name):
@@ -16,6 +16,15 @@ def _item(title, icon, model_name, app="core"):
         "title": title,
         "icon": icon,
         "link": reverse_lazy(f"admin:{app}_{model_name}_changelist"),
+        "permission": _can_view(model_name),
+    }
+
+
+def _filtered_item(title, icon, model_name, query):
+    return {
+        "title": title,
+        "icon": icon,
+        "link": lambda request: f"{reverse(f'admin:core_{model_name}_changelist')}?{query}",
         "permission": _can_view(model_name),
     }
 
@@ -63,6 +72,9 @@ def sidebar_navigation(request):
                 _item("Campagnes de facturation", "receipt_long", "invoicerun"),
                 _item("Factures", "request_quote", "invoice"),
                 _item("Avoirs", "money_off", "creditnote"),
+                _item("Paiements", "payments", "payment"),
+                _filtered_item("Paiements en cours", "hourglass_top", "payment", "a_traiter=en_cours"),
+                _filtered_item("Anomalies de paiement", "report", "payment", "a_traiter=anomalies"),
             ],
         },
         {

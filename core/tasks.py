@@ -25,3 +25,15 @@ def render_credit_note_pdf(credit_note_id):
     from core.services.invoicing import credit_note_store_pdf
 
     return credit_note_store_pdf(credit_note_id=credit_note_id).pk
+
+
+def check_payment(payment_id):
+    from core.services.payments import payment_check
+
+    return payment_check(payment_id=payment_id, source="notification").status
+
+
+def reconcile_payments():
+    from core.services.payments import payments_reconcile
+
+    return len(payments_reconcile())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.views import accounts, pages, reservations
+from portail.views import accounts, pages, payment_endpoints, payments, reservations
 
 app_name = "portail"
 
@@ -14,6 +14,15 @@ urlpatterns = [
     path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
+    # Factures et paiements
+    path("factures/", payments.invoices, name="invoices"),
+    path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),
+    path("factures/panier/", payments.basket_change, name="invoice_basket_change"),
+    path("factures/payer/", payments.pay, name="pay"),
+    path("factures/<int:invoice_id>/pdf/", payments.invoice_pdf, name="invoice_pdf"),
+    # PayFiP's notification and the parent's return both carry our own payment id in their path.
+    path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
+    path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),
     # Account
     path("connexion/", accounts.LoginView.as_view(), name="login"),
     path("deconnexion/", accounts.LogoutView.as_view(), name="logout"),

@@ -1,5 +1,6 @@
 """factory-boy factories for every model, with the demo town's shapes as defaults."""
 
+import calendar
 import datetime
 from decimal import Decimal
 
@@ -222,3 +223,37 @@ class NewsFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Actualité {n}")
     body = "Les inscriptions pour les vacances sont ouvertes."
     published_from = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
+class InvoiceRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.InvoiceRun
+        django_get_or_create = ["regie", "month"]
+
+    regie = factory.SubFactory(RegieFactory)
+    month = datetime.date(2026, 12, 1)
+    status = models.InvoiceRun.Status.ISSUED
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An issued, unpaid invoice (numbers as invoicing gives them: letters and digits)."""
+
+    class Meta:
+        model = models.Invoice
+
+    run = factory.SubFactory(InvoiceRunFactory, regie=factory.SelfAttribute("..regie"))
+    regie = factory.SubFactory(RegieFactory)
+    household = factory.SubFactory(HouseholdFactory)
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"{o.regie.invoice_prefix}2027{o.sequence:05d}")
+    period_start = factory.LazyAttribute(lambda o: o.run.month)
+    period_end = factory.LazyAttribute(
+        lambda o: o.run.month.replace(day=calendar.monthrange(o.run.month.year, o.run.month.month)[1])
+    )
+    status = models.Invoice.Status.UNPAID
+    total = Decimal("59.20")
+    issue_date = datetime.date(2027, 1, 5)
+    due_date = datetime.date(2027, 2, 4)
+    issued_at = factory.LazyFunction(timezone.now)
+    payer_name = factory.LazyAttribute(lambda o: f"M {o.household.name}")
+    household_reference = factory.LazyAttribute(lambda o: o.household.reference)

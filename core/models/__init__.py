@@ -8,6 +8,7 @@ from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payfip_simulator import PayfipSimulatorOperation
+from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 
 __all__ = [
     "WEEKDAYS",
@@ -31,6 +32,9 @@ __all__ = [
     "InvoiceRun",
     "News",
     "PayfipSimulatorOperation",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentEvent",
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",

@@ -5,12 +5,11 @@ redirects to; they hold no session and change nothing but the simulator's own op
 """
 
 import functools
+import urllib.parse
 
 from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.csp import CSP
-from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -18,13 +17,7 @@ from core.models import PayfipSimulatorOperation
 from core.payfip import simulator
 
 
-# The simulator stands in for PayFiP's own site: its forms end in a redirect to the portal's
-# return address, which may be on another origin (another port in tests).
-SIMULATOR_CSP = {**settings.SECURE_CSP, "form-action": [CSP.SELF, "http:", "https:"]}
-
-
 def simulator_only(view):
-    @csp_override(SIMULATOR_CSP)
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         if not simulator.simulator_enabled():
@@ -40,6 +33,17 @@ def soap(request):
         return HttpResponseNotAllowed(["POST"])
     status, content = simulator.handle_soap(request.body)
     return HttpResponse(content, status=status, content_type="text/xml; charset=utf-8")
+
+
+def _may_send_back(response, operation):
+    """Like PayFiP, the simulator's forms end on the collectivité's urlredirect, which may be
+    another origin (a strict form-action also applies to the redirect after a submit)."""
+    policy = getattr(settings, "SECURE_CSP", None)
+    if policy and response.status_code == 200:
+        parts = urllib.parse.urlsplit(operation.urlredirect)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        response._csp_config = {**policy, "form-action": [*policy.get("form-action", []), origin]}
+    return response
 
 
 def _operation(request):
@@ -60,14 +64,16 @@ def _closed_page(request, operation):
 @require_http_methods(["GET"])
 def payment(request):
     operation = _operation(request)
-    return _closed_page(request, operation) or render(request, "payfip_simulator/payment.html", {"operation": operation})
+    return _closed_page(request, operation) or _may_send_back(
+        render(request, "payfip_simulator/payment.html", {"operation": operation}), operation
+    )
 
 
 @simulator_only
 @require_http_methods(["GET"])
 def card(request):
     operation = _operation(request)
-    return _closed_page(request, operation) or render(
+    return _closed_page(request, operation) or _may_send_back(render(
         request,
         "payfip_simulator/card.html",
         {
@@ -80,7 +86,7 @@ def card(request):
             "months": [f"{month:02d}" for month in range(1, 13)],
             "years": [str(operation.created_at.year + offset) for offset in range(0, 8)],
         },
-    )
+    ), operation)
 
 
 @simulator_only

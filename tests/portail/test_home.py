@@ -32,17 +32,18 @@ def test_home_shows_the_navigation_and_the_account_menu(client, family):
         assert label in text, label
     assert 'aria-current="page">Actualités' in text
     assert reverse("portail:reservations") in text and reverse("portail:household") in text
-    assert "Factures et paiements" not in text  # no placeholder until its pages exist
+    assert text.index("Espace Famille</a>") < text.index("Factures et paiements</a>") < text.index("Gestion du foyer</a>")
+    assert reverse("portail:invoices") in text
     assert reverse("admin:index") not in text
 
 
 def test_a_registered_entry_shows_only_once_its_url_exists():
-    item = navigation.NavItem("factures", "Factures et paiements", "portail:invoices", 30)
+    item = navigation.NavItem("a-venir", "Page à venir", "portail:page_a_venir", 35)
     navigation.register(item)
     try:
-        assert "factures" not in [e["key"] for e in navigation.navigation()]
+        assert "a-venir" not in [e["key"] for e in navigation.navigation()]
     finally:
-        navigation._ITEMS.pop("factures")
+        navigation._ITEMS.pop("a-venir")
 
 
 def test_staff_in_the_portal_get_a_link_to_the_admin(client, staff_agent):
