@@ -270,7 +270,7 @@ def test_the_reconciliation_schedule_is_created_once_by_the_migration():
     from django.apps import apps
     from django_q.models import Schedule
 
-    migration = importlib.import_module("core.migrations.0005_payments")
+    migration = importlib.import_module("core.migrations.0008_payments")
     Schedule.objects.all().delete()  # transactional tests flush what migrations wrote
     migration.create_reconcile_schedule(apps, None)
     migration.create_reconcile_schedule(apps, None)
