@@ -29,6 +29,7 @@ def bench_env(database_url, **extra):
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
         "BENCH_CEILING_VIEW": "1",
+        "DATABASE_CONN_MAX_AGE": "60",  # as the deployment guide recommends
         "LOG_LEVEL": "WARNING",
         "VAR_DIR": str(ROOT / "var" / "bench"),
     }
