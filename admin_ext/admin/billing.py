@@ -237,7 +237,8 @@ class InvoiceAdmin(BaseAdmin):
     date_hierarchy = "period_start"
     show_full_result_count = False
     inlines = [InvoiceLineInline, CreditNoteInline]
-    actions_detail = ["credit_invoice"]
+    actions = ["resend_emails"]
+    actions_detail = ["credit_invoice", "resend_email"]
     fields = [
         ("number", "status"), ("household", "regie", "run"), ("period_start", "period_end"),
         ("issue_date", "due_date"), ("total", "balance_euros"), ("payer_name", "payer_email"), "payer_address",
@@ -302,6 +303,46 @@ class InvoiceAdmin(BaseAdmin):
             messages.error(request, str(error))
         else:
             messages.success(request, f"Avoir n° {note.number} établi ({euros(note.amount)}).")
+        return redirect(reverse("admin:core_invoice_change", args=[object_id]))
+
+
+    def has_resend_email_permission(self, request, object_id=None):
+        if not request.user.has_perm("core.change_invoice"):
+            return False
+        return object_id is None or Invoice.objects.issued().filter(pk=object_id).exclude(payer_email="").exists()
+
+    def has_resend_emails_permission(self, request):
+        return self.has_resend_email_permission(request)
+
+    def _resend(self, request, invoice_ids):
+        sent, refused = 0, []
+        for invoice_id in invoice_ids:
+            try:
+                invoicing.invoice_resend_email(invoice_id=invoice_id)
+            except invoicing.InvoicingError as error:
+                refused.append(str(error))
+            else:
+                sent += 1
+        if sent:
+            messages.success(request, f"Email de facture renvoyé : {sent} facture{'s' if sent > 1 else ''}.")
+        for reason in refused:
+            messages.warning(request, reason)
+
+    @action(description="Renvoyer l'email de facture", permissions=["resend_emails"], icon="forward_to_inbox")
+    def resend_emails(self, request, queryset):
+        self._resend(request, queryset.order_by("number").values_list("pk", flat=True))
+
+    @action(
+        description="Renvoyer l'email", url_path="renvoyer-email", permissions=["resend_email"], icon="forward_to_inbox",
+        dialog={
+            "title": "Renvoyer l'email de facture",
+            "description": "La facture est envoyée de nouveau au redevable, PDF joint. L'envoi figure au journal des emails.",
+            "form_class": ConfirmForm,
+            "form_submit_text": "Renvoyer",
+        },
+    )
+    def resend_email(self, request, form, object_id):
+        self._resend(request, [int(object_id)])
         return redirect(reverse("admin:core_invoice_change", args=[object_id]))
 
 
