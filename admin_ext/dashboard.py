@@ -1,19 +1,22 @@
 """The admin's first page (unfold DASHBOARD_CALLBACK): today's figures at a glance.
 
 The invoice and payment figures (unpaid total, overdue invoices, recent payments, attempts in
-flight, invoice runs in progress) are added in `billing_figures` once those models exist; the
-template keeps a separate block for them.
+flight, invoice runs in progress) come from `billing_figures`, in a handful of aggregate queries,
+and only for the staff whose role lets them see invoices or payments.
 """
 
 import datetime
 import json
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from core.models import Booking, Guardian, Household
+from admin_ext.admin.billing import euros
+from core.models import Booking, CreditNote, Guardian, Household, Invoice, InvoiceRun, Payment, PaymentAllocation
 from core.services.headcounts import headcounts_compute
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
@@ -116,9 +119,116 @@ def account_activation():
     }
 
 
-def billing_figures(request):
-    """Invoice and payment figures for the dashboard; None until invoicing is installed."""
-    return None
+RECENT_PAYMENTS_DAYS = 7
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+
+
+def invoice_figures(today):
+    """Open invoices: what is still due (total less credit notes and settled payments), and the overdue part."""
+    credited = CreditNote.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
+    paid = PaymentAllocation.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.Status.PAID).order_by()
+    open_invoices = Invoice.objects.issued().open().annotate(
+        due=F("total")
+        - Coalesce(Subquery(credited.annotate(s=Sum("amount")).values("s")[:1]), ZERO)
+        - Coalesce(Subquery(paid.values("invoice").annotate(s=Sum("amount")).values("s")[:1]), ZERO)
+    )
+    overdue = Q(due_date__lt=today)
+    return open_invoices.aggregate(
+        unpaid_total=Coalesce(Sum("due"), ZERO),
+        unpaid_count=Count("pk"),
+        overdue_total=Coalesce(Sum("due", filter=overdue), ZERO),
+        overdue_count=Count("pk", filter=overdue),
+    )
+
+
+def payment_figures(now):
+    since = now - datetime.timedelta(days=RECENT_PAYMENTS_DAYS)
+    recent = Q(status=Payment.Status.PAID, created_at__gte=since)
+    figures = Payment.objects.aggregate(
+        recent_count=Count("pk", filter=recent),
+        recent_total=Coalesce(Sum("amount", filter=recent), ZERO),
+        in_flight=Count("pk", filter=Q(method=Payment.Method.ONLINE, status=Payment.Status.INITIATED)),
+        mismatches=Count("pk", filter=Q(status=Payment.Status.MISMATCH, mismatch_reviewed_at__isnull=True)),
+    )
+    figures["latest"] = list(Payment.objects.settled().select_related("household").order_by("-created_at")[:5])
+    return figures
+
+
+def billing_figures(request, *, now=None):
+    """Invoice and payment figures for the staff who may see them (None for the others)."""
+    user = request.user
+    can_invoices, can_payments = user.has_perm("core.view_invoice"), user.has_perm("core.view_payment")
+    can_runs = user.has_perm("core.view_invoicerun")
+    if not (can_invoices or can_payments or can_runs):
+        return None
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    billing = {"cards": []}
+    if can_invoices:
+        invoices = invoice_figures(today)
+        invoice_list = reverse("admin:core_invoice_changelist")
+        billing["cards"] += [
+            {
+                "id": "unpaid",
+                "title": "Reste à encaisser",
+                "value": euros(invoices["unpaid_total"]),
+                "note": f"{invoices['unpaid_count']} facture{'s' if invoices['unpaid_count'] > 1 else ''} ouverte"
+                f"{'s' if invoices['unpaid_count'] > 1 else ''}",
+                "href": f"{invoice_list}?a_encaisser=ouvertes",
+            },
+            {
+                "id": "overdue",
+                "title": "Factures échues",
+                "value": invoices["overdue_count"],
+                "note": f"{euros(invoices['overdue_total'])} après l'échéance",
+                "href": f"{invoice_list}?a_encaisser=echues",
+                "alert": bool(invoices["overdue_count"]),
+            },
+        ]
+    if can_payments:
+        payments = payment_figures(now)
+        payment_list = reverse("admin:core_payment_changelist")
+        billing["cards"] += [
+            {
+                "id": "recent-payments",
+                "title": f"Paiements des {RECENT_PAYMENTS_DAYS} derniers jours",
+                "value": euros(payments["recent_total"]),
+                "note": f"{payments['recent_count']} paiement{'s' if payments['recent_count'] > 1 else ''}",
+                "href": f"{payment_list}?status__exact=paid",
+            },
+            {
+                "id": "in-flight",
+                "title": "Paiements en ligne en cours",
+                "value": payments["in_flight"],
+                "note": f"{payments['mismatches']} anomalie{'s' if payments['mismatches'] > 1 else ''} à vérifier",
+                "href": f"{payment_list}?a_traiter=en_cours",
+                "alert": bool(payments["mismatches"]),
+            },
+        ]
+        billing["latest_payments"] = [
+            {
+                "when": timezone.localtime(p.created_at),
+                "household": p.household,
+                "method": p.get_method_display(),
+                "amount": euros(p.amount),
+                "href": reverse("admin:core_payment_change", args=[p.pk]),
+            }
+            for p in payments["latest"]
+        ]
+        billing["anomalies_href"] = f"{payment_list}?a_traiter=anomalies"
+    if can_runs:
+        runs = InvoiceRun.objects.exclude(status=InvoiceRun.Status.ISSUED).select_related("regie")[:5]
+        billing["runs"] = [
+            {
+                "label": str(run),
+                "status": run.get_status_display(),
+                "percent": run.progress_percent,
+                "href": reverse("admin:core_invoicerun_change", args=[run.pk]),
+            }
+            for run in runs
+        ]
+        billing["runs_href"] = reverse("admin:core_invoicerun_changelist")
+    return billing
 
 
 def dashboard_callback(request, context):

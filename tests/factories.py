@@ -257,3 +257,17 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     issued_at = factory.LazyFunction(timezone.now)
     payer_name = factory.LazyAttribute(lambda o: f"M {o.household.name}")
     household_reference = factory.LazyAttribute(lambda o: o.household.reference)
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """An online payment attempt in flight (pass status/method for others)."""
+
+    class Meta:
+        model = models.Payment
+
+    household = factory.SubFactory(HouseholdFactory)
+    regie = factory.SubFactory(RegieFactory)
+    method = models.Payment.Method.ONLINE
+    status = models.Payment.Status.INITIATED
+    amount = Decimal("59.20")
+    created_at = factory.LazyFunction(timezone.now)

@@ -3,17 +3,25 @@ invoices and credit notes, all read-only once issued. Views only call core.servi
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from unfold.admin import TabularInline
+from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin
+from admin_ext.resources import InvoiceResource
 from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
+from core.models.billing import ZERO
 from core.services import invoicing
 
 RUN_STATUS_COLOURS = {
@@ -67,6 +75,21 @@ class CreditNoteForm(BaseDialogForm):
         if self.cleaned_data.get("cancel_all"):
             return None
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}") or 0 for line in self.lines}
+
+
+class ToCollectFilter(admin.SimpleListFilter):
+    title = "à encaisser"
+    parameter_name = "a_encaisser"
+
+    def lookups(self, request, model_admin):
+        return [("ouvertes", "Factures ouvertes"), ("echues", "Échéance dépassée")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "ouvertes":
+            return queryset.issued().open()
+        if self.value() == "echues":
+            return queryset.issued().open().filter(due_date__lt=timezone.localdate())
+        return queryset
 
 
 class InvoiceLineInline(TabularInline):
@@ -228,16 +251,20 @@ class InvoiceRunAdmin(BaseAdmin):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(BaseAdmin):
+class InvoiceAdmin(ExportMixin, BaseAdmin):
     list_display = ["number_or_draft", "household", "payer_name", "period_start", "total_euros", "balance_euros",
                     "status_badge", "due_date"]
-    list_filter = ["status", "regie", "run"]
+    list_filter = [ToCollectFilter, "status", "regie", "run"]
     search_fields = ["number", "household__reference", "household__name", "payer_name"]
     list_select_related = ["household", "regie"]
     date_hierarchy = "period_start"
     show_full_result_count = False
     inlines = [InvoiceLineInline, CreditNoteInline]
-    actions_detail = ["credit_invoice"]
+    actions = ["resend_emails"]
+    resource_classes = [InvoiceResource]
+    formats = [XLSX, CSV]
+    export_form_class = ExportForm
+    actions_detail = ["credit_invoice", "resend_email"]
     fields = [
         ("number", "status"), ("household", "regie", "run"), ("period_start", "period_end"),
         ("issue_date", "due_date"), ("total", "balance_euros"), ("payer_name", "payer_email"), "payer_address",
@@ -247,6 +274,14 @@ class InvoiceAdmin(BaseAdmin):
         "number", "status", "household", "regie", "run", "period_start", "period_end", "issue_date", "due_date",
         "total", "balance_euros", "payer_name", "payer_email", "payer_address", "pdf_link", "emailed_at",
     ]
+
+    def get_export_queryset(self, request):
+        credited = CreditNote.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
+        credited = Subquery(credited.annotate(s=Sum("amount")).values("s")[:1])
+        return (
+            super().get_export_queryset(request).select_related("regie").with_paid_amount()
+            .annotate(credited_total=Coalesce(credited, Value(ZERO)))
+        )
 
     def has_add_permission(self, request):
         return False
@@ -302,6 +337,46 @@ class InvoiceAdmin(BaseAdmin):
             messages.error(request, str(error))
         else:
             messages.success(request, f"Avoir n° {note.number} établi ({euros(note.amount)}).")
+        return redirect(reverse("admin:core_invoice_change", args=[object_id]))
+
+
+    def has_resend_email_permission(self, request, object_id=None):
+        if not request.user.has_perm("core.change_invoice"):
+            return False
+        return object_id is None or Invoice.objects.issued().filter(pk=object_id).exclude(payer_email="").exists()
+
+    def has_resend_emails_permission(self, request):
+        return self.has_resend_email_permission(request)
+
+    def _resend(self, request, invoice_ids):
+        sent, refused = 0, []
+        for invoice_id in invoice_ids:
+            try:
+                invoicing.invoice_resend_email(invoice_id=invoice_id)
+            except invoicing.InvoicingError as error:
+                refused.append(str(error))
+            else:
+                sent += 1
+        if sent:
+            messages.success(request, f"Email de facture renvoyé : {sent} facture{'s' if sent > 1 else ''}.")
+        for reason in refused:
+            messages.warning(request, reason)
+
+    @action(description="Renvoyer l'email de facture", permissions=["resend_emails"], icon="forward_to_inbox")
+    def resend_emails(self, request, queryset):
+        self._resend(request, queryset.order_by("number").values_list("pk", flat=True))
+
+    @action(
+        description="Renvoyer l'email", url_path="renvoyer-email", permissions=["resend_email"], icon="forward_to_inbox",
+        dialog={
+            "title": "Renvoyer l'email de facture",
+            "description": "La facture est envoyée de nouveau au redevable, PDF joint. L'envoi figure au journal des emails.",
+            "form_class": ConfirmForm,
+            "form_submit_text": "Renvoyer",
+        },
+    )
+    def resend_email(self, request, form, object_id):
+        self._resend(request, [int(object_id)])
         return redirect(reverse("admin:core_invoice_change", args=[object_id]))
 
 

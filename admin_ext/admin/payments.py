@@ -11,11 +11,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from unfold.admin import TabularInline
+from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
 from admin_ext.admin.base import BaseAdmin
+from admin_ext.resources import PaymentResource
 from admin_ext.admin.billing import ConfirmForm, euros
 from core.models import Invoice, Payment, PaymentAllocation, PaymentEvent
 from core.services import payments
@@ -128,7 +132,7 @@ class EventInline(TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(BaseAdmin):
+class PaymentAdmin(ExportMixin, BaseAdmin):
     form = ManualPaymentForm
     list_display = ["created_at", "household", "method", "status_badge", "amount_euros", "invoice_numbers",
                     "reference_or_refdet", "transaction_at"]
@@ -140,6 +144,9 @@ class PaymentAdmin(BaseAdmin):
     show_full_result_count = False
     inlines = [AllocationInline, EventInline]
     actions_detail = ["check_with_payfip", "review_mismatch"]
+    resource_classes = [PaymentResource]
+    formats = [XLSX, CSV]
+    export_form_class = ExportForm
     readonly_fields = [
         "household", "regie", "guardian", "payer_email", "method", "status_badge", "amount_euros", "reference",
         "received_on", "recorded_by", "created_at", "concluded_at", "refdet", "numcli", "idop", "resultrans",
@@ -157,6 +164,9 @@ class PaymentAdmin(BaseAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("allocations__invoice")
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("household", "regie")
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

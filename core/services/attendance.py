@@ -5,16 +5,15 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.models import Attendance, Booking, Child, Enrolment, SchoolYear
+from core.models import Attendance, Booking, Child, Enrolment, InvoiceRun, SchoolYear
 
 
 def attendance_is_locked(*, activity, day):
-    """Attendance of a day can no longer change once its month has been invoiced.
-
-    Always False for now: the invoice runs (core.models.billing, built separately) will lock a
-    month for an activity's régie once a run covering it has been issued.
-    """
-    return False
+    """Attendance of a day can no longer change once an invoice run of the activity's régie
+    covering that month is issued or being issued (a draft still follows attendance)."""
+    return InvoiceRun.objects.filter(
+        regie_id=activity.regie_id, month=day.replace(day=1), status__in=InvoiceRun.LOCKED_STATUSES
+    ).exists()
 
 
 @dataclass

@@ -262,6 +262,26 @@ def invoice_send_available_email(*, invoice_id, now=None):
     )
 
 
+@transaction.atomic
+def invoice_resend_email(*, invoice_id, now=None):
+    """Staff may send an issued invoice's email again, PDF attached: each resend is a new EmailLog."""
+    invoice = Invoice.objects.select_for_update().select_related("regie", "household").get(pk=invoice_id)
+    if not invoice.is_issued:
+        raise InvoicingError("Un brouillon ne s'envoie pas : émettez d'abord la campagne.")
+    if not invoice.payer_email:
+        raise InvoicingError(f"Facture n° {invoice.number} : le redevable n'a pas d'adresse email.")
+    if not invoice.pdf:
+        invoice = invoice_store_pdf(invoice_id=invoice_id)
+    Invoice.objects.filter(pk=invoice_id).update(emailed_at=now or timezone.now())
+    return queue_email(
+        kind="invoice_available",
+        recipients=[invoice.payer_email],
+        context={"invoice": invoice},
+        household=invoice.household,
+        attachments=[(f"facture-{invoice.number}.pdf", invoice.pdf.name, "application/pdf")],
+    )
+
+
 def credit_note_store_pdf(*, credit_note_id):
     """A credit note's PDF is rendered once and stored."""
     from core.pdf import render_credit_note_pdf

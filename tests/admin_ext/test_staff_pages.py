@@ -157,6 +157,21 @@ def test_the_attendance_page_honours_a_locked_day(client, town, family, gestionn
     assert not Attendance.objects.exists()
 
 
+def test_the_attendance_page_is_closed_once_the_month_is_invoiced(client, town, family, gestionnaire, sheet_params):
+    junior = family.children[0]
+    factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=DAY)
+    factories.InvoiceRunFactory(regie=town.regie, month=DAY.replace(day=1), status="issued")
+    client.force_login(gestionnaire)
+    url = reverse("admin:core_attendance_sheet")
+    page = client.get(url, sheet_params).content.decode()
+    assert "le pointage est fermé" in page and "disabled" in page
+    response = client.post(url, {**sheet_params, "child": junior.pk, "status": "absent_unjustified"}, follow=True)
+    assert "déjà été facturé" in response.content.decode()
+    assert not Attendance.objects.exists()
+    next_month = {**sheet_params, "day": "2027-01-04"}
+    assert "le pointage est fermé" not in client.get(url, next_month).content.decode()
+
+
 def test_a_regisseur_cannot_record_attendance(client, town, family, regisseur, sheet_params):
     junior = family.children[0]
     factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=DAY)

@@ -79,3 +79,52 @@ def test_attendance_sheet_with_the_keyboard(gestionnaire_page):
     recorded = Attendance.objects.filter(activity=meals, date=day).order_by("child__last_name", "child__first_name")
     assert [a.status for a in recorded] == ["present", "absent_justified"]
     screenshot(page, "admin-workspace-attendance")
+
+
+@pytest.fixture
+def regisseur_page(page, transactional_db):
+    """The demo town with last month invoiced (some invoices overdue, some paid, one payment in
+    flight) and this month's run computed as a draft, seen by a régisseur."""
+    from decimal import Decimal
+
+    from core.models import Household, InvoiceRun, Payment, Regie
+    from core.services import invoicing, payments
+    from tests import factories
+
+    call_command("load_demo", verbosity=0)
+    regie = Regie.objects.order_by("pk").first()
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
+    run = factories.InvoiceRunFactory(regie=regie, month=last_month, status=InvoiceRun.Status.ISSUED)
+    user = User.objects.create_user(email="regisseur@mairie.test", password="espacefamille", is_staff=True)
+    user.groups.add(roles_sync()["Régisseur"])
+    households = list(Household.objects.order_by("pk")[:8])
+    for i, household in enumerate(households):
+        invoice = factories.InvoiceFactory(
+            run=run, regie=regie, household=household, total=Decimal("18.50") + 7 * i,
+            issue_date=this_month, due_date=today + datetime.timedelta(days=-5 if i % 3 == 0 else 20),
+        )
+        if i in (1, 4):
+            payments.payment_record_manual(household=household, method=Payment.Method.CHEQUE, amount=invoice.total,
+                                           invoice_ids=[invoice.pk], received_on=today, reference=f"CHQ {i}", by=user)
+        if i == 2:
+            factories.PaymentFactory(household=household, regie=regie, amount=invoice.total)
+    invoicing.invoice_run_create(regie=regie, month=this_month, by=user)
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Adresse email").fill("regisseur@mairie.test")
+    page.get_by_label("Mot de passe").fill("espacefamille")
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def test_dashboard_shows_the_billing_figures_to_a_regisseur(regisseur_page):
+    page = regisseur_page
+    assert page.locator("#billing").is_visible()
+    assert page.locator("#billing-unpaid").inner_text().endswith("€")
+    assert page.locator("#billing-overdue").inner_text() == "3"
+    assert page.locator("#latest-payments tbody tr").count() >= 2
+    assert page.locator("#runs-in-progress a.ef-run").count() == 1
+    page.wait_for_timeout(500)  # chart.js animation
+    screenshot(page, "admin-workspace-dashboard-billing")
