@@ -10,6 +10,7 @@ from django.test import override_settings
 
 from core.models import Activity, Child, DeadlineRule
 from tests import factories
+from tests.figures import RACES
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -177,3 +178,19 @@ def regisseur(db):
 @pytest.fixture
 def administrateur(db):
     return factories.RoleStaffFactory(email="administrateur@mairie.test", role="Administrateur")
+
+
+# --- Figures printed at the end of the run ------------------------------------------------------------
+
+def pytest_terminal_summary(terminalreporter):
+    """What the run exercised: the access matrix, the API fuzzing and the races."""
+    import sys
+
+    def figure(module, key):
+        found = sys.modules.get(module)
+        return getattr(found, "FIGURES", {}).get(key, 0) if found else 0
+
+    terminalreporter.section("figures")
+    terminalreporter.write_line(f"endpoints × roles checked: {figure('tests.test_access_matrix', 'checks')}")
+    terminalreporter.write_line(f"fuzz cases run: {figure('tests.portail.test_api_fuzz', 'cases')}")
+    terminalreporter.write_line(f"races tried: {RACES['tried']}")

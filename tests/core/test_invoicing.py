@@ -13,6 +13,7 @@ from core.models import DocumentCounter, EmailLog, Invoice, InvoiceRun
 from core.models.billing import IssuedDocumentError
 from core.services import invoicing
 from tests import factories
+from tests.figures import RACES
 
 DECEMBER = datetime.date(2026, 12, 1)
 ISSUE_NOW = datetime.datetime(2027, 1, 5, 9, 30, tzinfo=datetime.UTC)
@@ -314,6 +315,7 @@ def test_two_runs_of_a_regie_issued_at_the_same_time_get_gapless_unique_numbers(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    RACES["tried"] += 1
     assert errors == []
     sequences = sorted(Invoice.objects.issued().values_list("sequence", flat=True))
     assert sequences == list(range(1, 13))
