@@ -25,6 +25,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
 
+# Assertions wait for the page (a busy CI machine answers slower than a laptop).
+try:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=10_000)
+except ImportError:  # pragma: no cover - playwright is a test dependency
+    pass
+
 # Playwright's sync API keeps an event loop in the test thread; Django's ORM calls made by the
 # test itself are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,6 +1,7 @@
 from django.core.management import call_command
 
 from tests.browser.conftest import screenshot
+from playwright.sync_api import expect
 
 
 def test_staff_logs_into_the_admin_and_sees_the_demo_town(page, transactional_db):
@@ -12,5 +13,5 @@ def test_staff_logs_into_the_admin_and_sees_the_demo_town(page, transactional_db
     page.wait_for_url("**/admin/")
     screenshot(page, "admin-dashboard")
     page.goto("/admin/core/household/")
-    assert page.get_by_text("TEST", exact=True).first.is_visible()
+    expect(page.get_by_text("TEST", exact=True).first).to_be_visible()
     screenshot(page, "admin-households")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.models import Activity, Attendance, Booking, Child, User
 from core.services.roles import roles_sync
 from tests.browser.conftest import screenshot
+from playwright.sync_api import expect
 
 
 @pytest.fixture
@@ -35,8 +36,8 @@ def _next_service_day():
 
 def test_dashboard_shows_today_and_the_charts(gestionnaire_page):
     page = gestionnaire_page
-    assert page.locator("#dashboard").is_visible()
-    assert page.get_by_text("Effectifs par école et prestation").is_visible()
+    expect(page.locator("#dashboard")).to_be_visible()
+    expect(page.get_by_text("Effectifs par école et prestation")).to_be_visible()
     assert page.locator("canvas.chart").count() == 2
     page.wait_for_timeout(500)  # chart.js animation
     screenshot(page, "admin-workspace-dashboard")
@@ -49,7 +50,7 @@ def test_headcounts_print_page(gestionnaire_page):
     screenshot(page, "admin-workspace-headcounts")
     page.get_by_role("link", name="Version imprimable").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Effectifs cantine").is_visible()
+    expect(page.get_by_role("heading", name="Effectifs cantine")).to_be_visible()
     total = Booking.objects.active().filter(activity__kind="meal", date__gte=day - datetime.timedelta(days=day.weekday()),
                                             date__lte=day - datetime.timedelta(days=day.weekday()) + datetime.timedelta(days=4)).count()
     assert page.locator("tfoot th").last.inner_text() == str(total)
@@ -121,7 +122,7 @@ def regisseur_page(page, transactional_db):
 
 def test_dashboard_shows_the_billing_figures_to_a_regisseur(regisseur_page):
     page = regisseur_page
-    assert page.locator("#billing").is_visible()
+    expect(page.locator("#billing")).to_be_visible()
     assert page.locator("#billing-unpaid").inner_text().endswith("€")
     assert page.locator("#billing-overdue").inner_text() == "3"
     assert page.locator("#latest-payments tbody tr").count() >= 2

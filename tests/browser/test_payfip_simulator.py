@@ -5,6 +5,7 @@ import pytest
 from core.payfip import Outcome, get_backend
 from tests import factories
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from playwright.sync_api import expect
 
 
 @pytest.fixture
@@ -27,15 +28,15 @@ def started(live_server, settings, transactional_db, payfip_receiver):
 def test_parent_pays_by_card_and_comes_back(page, started, payfip_receiver):
     backend, created = started
     page.goto(created.payment_url)
-    assert page.get_by_role("heading", name="Informations sur la dette").is_visible()
+    expect(page.get_by_role("heading", name="Informations sur la dette")).to_be_visible()
     for text in ("RS2026000123", "59,20 €", "parent@example.org"):
-        assert page.get_by_text(text).first.is_visible()
+        expect(page.get_by_text(text).first).to_be_visible()
     screenshot(page, "payfip-simulator-debt")
     assert_no_serious_axe_violations(page)
 
     page.get_by_role("button", name="Payer par carte bancaire").click()
-    assert page.get_by_role("heading", name="Informations de la carte").is_visible()
-    assert page.get_by_text("Régie de la restauration scolaire").is_visible()
+    expect(page.get_by_role("heading", name="Informations de la carte")).to_be_visible()
+    expect(page.get_by_text("Régie de la restauration scolaire")).to_be_visible()
     page.get_by_label("Numéro de carte").fill("4970 1000 0000 0003")
     page.get_by_label("Cryptogramme visuel").fill("123")
     page.get_by_label("Payé par carte").check()
@@ -69,4 +70,4 @@ def test_card_refused_on_a_phone(phone_page, started, payfip_receiver):
     phone_page.wait_for_url(f"{payfip_receiver.url}/retour?idop={created.idop}")
     assert backend.get_payment_detail(created.idop).outcome == Outcome.REFUSED
     phone_page.goto(created.payment_url)
-    assert phone_page.get_by_role("heading", name="Opération déjà traitée").is_visible()
+    expect(phone_page.get_by_role("heading", name="Opération déjà traitée")).to_be_visible()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from core.models import Invoice, Payment
 from tests import factories
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from playwright.sync_api import expect
 
 HOME = re.compile(r"^https?://[^/]+/$")
 RETURN = re.compile(r"/paiements/[0-9a-f-]{36}/retour/\?idop=")
@@ -45,21 +46,22 @@ def select_and_pay(page, invoice, device="desktop"):
     log_in(page)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Factures et paiements").click()
     card = page.locator(f"#facture-{invoice.pk}")
-    assert card.get_by_text("1 JOUR AVANT ÉCHÉANCE").is_visible()
-    assert card.get_by_text("59,20 €").is_visible() and card.get_by_role("heading", name=f"N° {invoice.number}").is_visible()
+    expect(card.get_by_text("1 JOUR AVANT ÉCHÉANCE")).to_be_visible()
+    expect(card.get_by_text("59,20 €")).to_be_visible()
+    expect(card.get_by_role("heading", name=f"N° {invoice.number}")).to_be_visible()
     screenshot(page, f"payments-invoices-{device}")
     assert_no_serious_axe_violations(page)
 
     card.get_by_role("button", name=re.compile("^Sélectionner")).click()
     basket = page.locator("#panier")
-    assert basket.get_by_text("Total à payer : 59,20 €").is_visible()
-    assert basket.get_by_text(f"Facture n° {invoice.number}").is_visible()
-    assert basket.get_by_role("button", name="Vider le panier").is_visible()
+    expect(basket.get_by_text("Total à payer : 59,20 €")).to_be_visible()
+    expect(basket.get_by_text(f"Facture n° {invoice.number}")).to_be_visible()
+    expect(basket.get_by_role("button", name="Vider le panier")).to_be_visible()
     screenshot(page, f"payments-basket-{device}")
     assert_no_serious_axe_violations(page)
     basket.get_by_role("button", name="Payer").click()
-    assert page.get_by_role("heading", name="Informations sur la dette").is_visible()
-    assert page.get_by_text(invoice.number).first.is_visible()
+    expect(page.get_by_role("heading", name="Informations sur la dette")).to_be_visible()
+    expect(page.get_by_text(invoice.number).first).to_be_visible()
 
 
 def pay_by_card(page, outcome, notification):
@@ -78,16 +80,16 @@ def test_a_parent_pays_the_memo_invoice_and_gets_the_ticket(request, device, inv
     pay_by_card(page, "Payé par carte", "Envoyer la notification deux fois")
 
     page.wait_for_url(RETURN)
-    assert page.get_by_role("heading", name="Paiement accepté").is_visible()
+    expect(page.get_by_role("heading", name="Paiement accepté")).to_be_visible()
     screenshot(page, f"payments-return-paid-{device}")
     assert_no_serious_axe_violations(page)
     page.get_by_role("link", name="Voir mes factures archivées").click()
     archived = page.locator(f"#facture-{invoice.pk}")
-    assert archived.get_by_text("PAYÉE").is_visible()
+    expect(archived.get_by_text("PAYÉE")).to_be_visible()
     screenshot(page, f"payments-archived-{device}")
     assert_no_serious_axe_violations(page)
     page.get_by_role("link", name="Factures en cours").click()
-    assert page.get_by_text("Aucune facture en attente de paiement.").is_visible()
+    expect(page.get_by_text("Aucune facture en attente de paiement.")).to_be_visible()
 
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.PAID
@@ -101,12 +103,12 @@ def test_a_refused_card_emails_the_failure_and_the_invoice_is_payable_again(page
     select_and_pay(page, invoice)
     pay_by_card(page, "Carte refusée", "Envoyer la notification")
     page.wait_for_url(RETURN)
-    assert page.get_by_role("heading", name="Le paiement n'a pas abouti").is_visible()
-    assert page.get_by_text("(refusé)").is_visible()
+    expect(page.get_by_role("heading", name="Le paiement n'a pas abouti")).to_be_visible()
+    expect(page.get_by_text("(refusé)")).to_be_visible()
     screenshot(page, "payments-return-refused")
     assert_no_serious_axe_violations(page)
     page.get_by_role("link", name="Retour à mes factures").click()
-    assert page.locator(f"#facture-{invoice.pk}").get_by_role("button", name=re.compile("^Sélectionner")).is_visible()
+    expect(page.locator(f"#facture-{invoice.pk}").get_by_role("button", name=re.compile("^Sélectionner"))).to_be_visible()
     assert [m.subject for m in mail.outbox] == ["Échec de votre paiement en ligne"]
 
 
@@ -114,7 +116,7 @@ def test_an_abandoned_payment_comes_back_unpaid(page, invoice):
     select_and_pay(page, invoice)
     page.get_by_role("button", name="Annuler").click()
     page.wait_for_url(RETURN)
-    assert page.get_by_text("(abandonné)").is_visible()
+    expect(page.get_by_text("(abandonné)")).to_be_visible()
     assert Payment.objects.get().status == Payment.Status.ABANDONED
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.UNPAID
 
@@ -139,7 +141,7 @@ def test_a_lost_notification_is_recovered_by_the_schedule(page, invoice):
     page.unroute("**/simulateur-payfip/paiement/resultat")
 
     page.goto("/factures/")
-    assert page.locator(f"#facture-{invoice.pk}").get_by_text("Paiement en cours").first.is_visible()
+    expect(page.locator(f"#facture-{invoice.pk}").get_by_text("Paiement en cours").first).to_be_visible()
     screenshot(page, "payments-invoice-in-flight")
     assert_no_serious_axe_violations(page)
 
@@ -149,7 +151,7 @@ def test_a_lost_notification_is_recovered_by_the_schedule(page, invoice):
     payment.refresh_from_db()
     assert payment.status == Payment.Status.PAID
     page.goto("/factures/archivees/")
-    assert page.locator(f"#facture-{invoice.pk}").get_by_text("PAYÉE").is_visible()
+    expect(page.locator(f"#facture-{invoice.pk}").get_by_text("PAYÉE")).to_be_visible()
     assert [m.subject for m in mail.outbox] == ["Ticket de paiement — 59,20 €"]
 
 
@@ -160,8 +162,8 @@ def test_the_basket_works_with_the_keyboard(page, invoice):
     button.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/factures/#facture-"))
-    assert page.locator("#panier").get_by_text("Total à payer : 59,20 €").is_visible()
+    expect(page.locator("#panier").get_by_text("Total à payer : 59,20 €")).to_be_visible()
     page.locator("#panier").get_by_role("button", name="Vider le panier").focus()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/factures/#panier"))
-    assert page.locator("#panier").get_by_text("Aucune facture sélectionnée").is_visible()
+    expect(page.locator("#panier").get_by_text("Aucune facture sélectionnée")).to_be_visible()

@@ -8,6 +8,7 @@ from django.core import mail
 from core.models import Guardian
 from tests import factories
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from playwright.sync_api import expect
 
 PASSWORD = "Cantine-du-lundi-2026"
 
@@ -48,19 +49,19 @@ def test_activation_email_leads_to_choose_password_and_logs_in(page, transaction
     message = wait_for_email()
     assert message.subject == "Activation de votre Espace Famille"
     page.set_content(message.alternatives[0].content)
-    assert page.get_by_role("link", name="Choisir un mot de passe").is_visible()
+    expect(page.get_by_role("link", name="Choisir un mot de passe")).to_be_visible()
     screenshot(page, "email-account-activation")
 
     page.goto(link_in(message, site_url))
-    assert page.get_by_role("heading", name="Choisir un mot de passe").is_visible()
+    expect(page.get_by_role("heading", name="Choisir un mot de passe")).to_be_visible()
     screenshot(page, "portal-activate")
     assert_no_serious_axe_violations(page)
     page.get_by_label(label("Mot de passe")).fill(PASSWORD)
     page.get_by_label(label("Confirmez le mot de passe")).fill(PASSWORD)
     page.get_by_role("button", name="Enregistrer mon mot de passe").click()
     page.wait_for_url(f"{site_url}/")
-    assert page.get_by_text("votre adresse email validée").is_visible()
-    assert page.get_by_role("heading", name="Actualités").is_visible()
+    expect(page.get_by_text("votre adresse email validée")).to_be_visible()
+    expect(page.get_by_role("heading", name="Actualités")).to_be_visible()
     screenshot(page, "portal-activated-home")
     assert Guardian.objects.get(pk=guardian.pk).has_activated_account
 
@@ -73,13 +74,13 @@ def test_wrong_password_is_throttled(page, family, live_server, settings, transa
         page.get_by_label(label("Adresse email")).fill("parent@example.org")
         page.get_by_label(label("Mot de passe")).fill("pas-le-bon")
         page.get_by_role("button", name="Se connecter").click()
-        assert page.get_by_text("Adresse email ou mot de passe incorrect.").is_visible()
+        expect(page.get_by_text("Adresse email ou mot de passe incorrect.")).to_be_visible()
     screenshot(page, "portal-login-error")
     page.get_by_label(label("Adresse email")).fill("parent@example.org")
     page.get_by_label(label("Mot de passe")).fill("pas-le-bon")
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_role("heading", name="Connexion temporairement bloquée").is_visible()
-    assert page.get_by_text("bloquée pendant 15 minutes").is_visible()
+    expect(page.get_by_role("heading", name="Connexion temporairement bloquée")).to_be_visible()
+    expect(page.get_by_text("bloquée pendant 15 minutes")).to_be_visible()
     screenshot(page, "portal-login-locked")
     assert_no_serious_axe_violations(page)
 
@@ -87,7 +88,7 @@ def test_wrong_password_is_throttled(page, family, live_server, settings, transa
     page.get_by_label(label("Adresse email")).fill("parent@example.org")
     page.get_by_label(label("Mot de passe")).fill(factories.DEFAULT_PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    assert page.get_by_role("heading", name="Connexion temporairement bloquée").is_visible()
+    expect(page.get_by_role("heading", name="Connexion temporairement bloquée")).to_be_visible()
 
 
 def test_forgotten_password_flow(page, family, site_url, transactional_db):
@@ -97,20 +98,20 @@ def test_forgotten_password_flow(page, family, site_url, transactional_db):
     assert_no_serious_axe_violations(page)
     page.get_by_label(label("Adresse email")).fill("parent@example.org")
     page.get_by_role("button", name="Recevoir le lien").click()
-    assert page.get_by_role("heading", name="Vérifiez votre messagerie").is_visible()
+    expect(page.get_by_role("heading", name="Vérifiez votre messagerie")).to_be_visible()
     screenshot(page, "portal-password-reset-done")
     message = wait_for_email()
     assert message.subject == "Réinitialisation de votre mot de passe"
 
     page.goto(link_in(message, site_url))
-    assert page.get_by_role("heading", name="Choisir un nouveau mot de passe").is_visible()
+    expect(page.get_by_role("heading", name="Choisir un nouveau mot de passe")).to_be_visible()
     screenshot(page, "portal-password-reset-confirm")
     assert_no_serious_axe_violations(page)
     page.get_by_label(label("Nouveau mot de passe")).fill(PASSWORD)
     page.get_by_label(label("Confirmation du nouveau mot de passe")).fill(PASSWORD)
     page.get_by_role("button", name="Enregistrer mon mot de passe").click()
     page.wait_for_url(f"{site_url}/")
-    assert page.get_by_text("Votre nouveau mot de passe est enregistré.").is_visible()
+    expect(page.get_by_text("Votre nouveau mot de passe est enregistré.")).to_be_visible()
 
     page.get_by_text("Mon compte").click()
     page.get_by_role("button", name="Déconnexion").click()

@@ -47,7 +47,7 @@ def open_espace_famille(page):
 def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
     open_espace_famille(page)
     assert page.get_by_role("link", name="Mes réservations").get_attribute("aria-current") == "page"
-    assert basket(page).get_by_text("Aucune nouvelle réservation ou annulation").is_visible()
+    expect(basket(page).get_by_text("Aucune nouvelle réservation ou annulation")).to_be_visible()
     screenshot(page, "reservations-week")
     assert_no_serious_axe_violations(page)
 
@@ -68,13 +68,13 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
     page.get_by_role("link", name="Semaine suivante").click()
     page.get_by_role("heading", name="Semaine du 07/12/2026 au 11/12/2026").wait_for()
     assert basket(page).locator(".basket-line").count() == 2  # the basket survives the change of week
-    assert basket(page).get_by_text("Jeu. 3 déc.").is_visible()
+    expect(basket(page).get_by_text("Jeu. 3 déc.")).to_be_visible()
 
     page.get_by_role("button", name="Valider le panier").click()
     page.get_by_text("Panier validé : 2 réservations enregistrées.").wait_for()
     report = page.locator("#bilan")
     assert "Junior TEST, Repas maternelle, Jeu. 3 déc." in report.inner_text()
-    assert basket(page).get_by_text("Aucune nouvelle réservation ou annulation").is_visible()
+    expect(basket(page).get_by_text("Aucune nouvelle réservation ou annulation")).to_be_visible()
     screenshot(page, "reservations-validated")
     assert_no_serious_axe_violations(page)
 
@@ -98,7 +98,7 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
 
     page.get_by_role("button", name="Valider le panier").click()
     page.get_by_text("Panier validé : 1 annulation enregistrée.").wait_for()
-    assert cell(page, "Repas maternelle, jeudi 3 décembre : non réservé").is_visible()
+    expect(cell(page, "Repas maternelle, jeudi 3 décembre : non réservé")).to_be_visible()
     assert len(mail.outbox) == 2
     assert "Vos annulations Junior TEST" in mail.outbox[1].body
     assert "1 REPAS MATERNELLE : Jeu. 3 déc." in mail.outbox[1].body
@@ -113,7 +113,7 @@ def test_a_locked_day_cannot_be_selected_and_says_its_deadline(page, family, tra
     assert monday.get_attribute("title") == "Délai dépassé le jeudi 26/11 à 10h00."
     monday.click(force=True)  # aria-disabled: Playwright itself sees it as not clickable
     page.locator("#annonce").filter(has_text="Délai dépassé le jeudi 26/11 à 10h00.").wait_for()
-    assert basket(page).get_by_text("Aucune nouvelle réservation ou annulation").is_visible()
+    expect(basket(page).get_by_text("Aucune nouvelle réservation ou annulation")).to_be_visible()
     assert not BasketItem.objects.exists()
 
     # The keyboard alone: Tab reaches the locked cell (so its label can be heard), Enter on an open one books it.
@@ -138,7 +138,7 @@ def test_a_locked_day_cannot_be_selected_and_says_its_deadline(page, family, tra
     assert_no_serious_axe_violations(page)
 
     page.get_by_role("link", name="Mes inscriptions").click()
-    assert page.get_by_role("heading", name="Mes inscriptions").is_visible()
+    expect(page.get_by_role("heading", name="Mes inscriptions")).to_be_visible()
     screenshot(page, "reservations-enrolments")
     assert_no_serious_axe_violations(page)
 
@@ -161,7 +161,7 @@ def test_period_booking_for_two_siblings_fills_the_basket(page, family, town, tr
     page.get_by_role("button", name="Ajouter au panier").click()
 
     page.get_by_role("heading", name="Semaine du 07/12/2026 au 11/12/2026").wait_for()
-    assert page.get_by_text("6 jours ajoutés au panier").is_visible()
+    expect(page.get_by_text("6 jours ajoutés au panier")).to_be_visible()
     skipped = page.locator(".report__list--skipped li")
     assert skipped.count() == 2 and "Grève" in skipped.nth(0).inner_text()
     assert basket(page).locator(".basket-line").count() == 6
@@ -182,7 +182,7 @@ def test_a_phone_shows_the_basket_button_with_the_number_of_changes(phone_page, 
     page = phone_page
     open_espace_famille(page)
     button = page.get_by_role("link", name="Voir le panier : 0 changement")
-    assert button.is_visible()
+    expect(button).to_be_visible()
     box = button.bounding_box()
     assert box["x"] + box["width"] > 390 - 40 and box["y"] + box["height"] > 844 - 40  # bottom right
     screenshot(page, "reservations-phone")
@@ -218,7 +218,7 @@ def test_everything_works_without_javascript(chromium, live_server, family, tran
         cell(page, "Repas maternelle, vendredi 4 décembre : non réservé").click()
         page.get_by_role("button", name="Valider le panier").click()
         page.get_by_text("Panier validé : 1 réservation enregistrée.").wait_for()
-        assert cell(page, "Repas maternelle, vendredi 4 décembre : réservé").is_visible()
+        expect(cell(page, "Repas maternelle, vendredi 4 décembre : réservé")).to_be_visible()
         assert [(b.date.day, b.status) for b in Booking.objects.all()] == [(4, "booked")]
         screenshot(page, "reservations-no-javascript")
     finally:
