@@ -24,6 +24,7 @@ from bench.common import (  # noqa: E402
     bench_env,
     copy_database,
     drop_database,
+    manage,
     prepare_town,
     print_table,
     setup_django,
@@ -71,9 +72,18 @@ def pages():
 
 def measure(client, url, params, requests):
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:  # first request: warms caches, counts queries
+    queries = []
+
+    def record(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            queries.append(((time.perf_counter() - started) * 1000, sql))
+
+    # First request: warms the caches, counts the queries (the wrapper outlives reconnections).
+    with connection.execute_wrapper(record):
         response = client.get(url, params)
     if response.status_code != 200:
         raise SystemExit(f"{url} : HTTP {response.status_code}")
@@ -86,6 +96,7 @@ def measure(client, url, params, requests):
         "median_ms": round(statistics.median(timings), 1),
         "p95_ms": round(percentile(timings, 0.95), 1),
         "queries": len(queries),
+        "slowest_queries": [{"ms": round(ms, 1), "sql": sql[:300]} for ms, sql in sorted(queries, reverse=True)[:3]],
         "bytes": len(response.content),
     }
 
@@ -101,7 +112,9 @@ def main():
     prepare_town(bench_env(args.database_url), children=args.children, reuse=args.reuse)
     copy_url = copy_database(args.database_url, suffix="admin")
     try:
-        setup_django(bench_env(copy_url, Q_SYNC="0"))
+        env = bench_env(copy_url, Q_SYNC="0")
+        manage(env, "collectstatic", "--noinput", "-v0")  # DEBUG off: the hashed static files' manifest
+        setup_django(env)
         from django.db import connection
         from django.test import Client
 
