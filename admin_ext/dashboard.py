@@ -28,7 +28,7 @@ def _day_label(day):
 
 def meals_today_and_tomorrow(today):
     tomorrow = today + datetime.timedelta(days=1)
-    sheet = headcounts_compute(start=today, end=tomorrow)
+    sheet = headcounts_compute(start=today, end=tomorrow, with_dietary=False)
     index = {day: i for i, day in enumerate(sheet.days)}
     rows = [
         {
@@ -55,7 +55,7 @@ def meals_today_and_tomorrow(today):
 
 def bookings_next_two_weeks(today):
     end = today + datetime.timedelta(days=13)
-    sheet = headcounts_compute(start=today, end=end)
+    sheet = headcounts_compute(start=today, end=end, with_dietary=False)
     activities = []
     for row in sheet.rows:
         if row.activity not in activities:
@@ -72,18 +72,23 @@ def bookings_next_two_weeks(today):
 
 def booking_changes(now):
     since = now - datetime.timedelta(hours=24)
-    created = Booking.objects.filter(booked_at__gte=since)
-    cancelled = Booking.objects.filter(cancelled_at__gte=since)
+    # One pass over the bookings for the four figures (booked_at and cancelled_at have no index).
+    recent = Q(booked_at__gte=since) | Q(cancelled_at__gte=since)
+    figures = Booking.objects.filter(recent).aggregate(
+        created=Count("pk", filter=Q(booked_at__gte=since)),
+        cancelled=Count("pk", filter=Q(cancelled_at__gte=since)),
+        booked_overrides=Count("pk", filter=Q(is_override=True, booked_at__gte=since)),
+        cancelled_overrides=Count("pk", filter=Q(is_override=True, cancelled_at__gte=since)),
+    )
     latest = (
         Booking.history.filter(history_date__gte=since)
         .select_related("child", "activity", "history_user")
         .order_by("-history_date")[:10]
     )
     return {
-        "created": created.count(),
-        "cancelled": cancelled.count(),
-        "overrides": Booking.objects.filter(is_override=True).filter(booked_at__gte=since).count()
-        + Booking.objects.filter(is_override=True, cancelled_at__gte=since).count(),
+        "created": figures["created"],
+        "cancelled": figures["cancelled"],
+        "overrides": figures["booked_overrides"] + figures["cancelled_overrides"],
         "latest": [
             {
                 "when": timezone.localtime(h.history_date),

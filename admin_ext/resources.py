@@ -85,13 +85,17 @@ RELATED_COLUMNS = _slot_columns("responsable", GUARDIAN_SLOTS, GUARDIAN_COLUMNS)
 )
 
 
+# Empty spreadsheet cells read as None: text columns store them as "" (the columns are NOT NULL).
+TEXT = widgets.CharWidget(allow_blank=True)
+
+
 class _HouseholdResourceBase(resources.ModelResource):
-    reference = fields.Field(attribute="reference", column_name="reference")
-    name = fields.Field(attribute="name", column_name="nom")
-    address_line1 = fields.Field(attribute="address_line1", column_name="adresse")
-    address_line2 = fields.Field(attribute="address_line2", column_name="complement_adresse")
-    postal_code = fields.Field(attribute="postal_code", column_name="code_postal")
-    city = fields.Field(attribute="city", column_name="commune")
+    reference = fields.Field(attribute="reference", column_name="reference", widget=TEXT)
+    name = fields.Field(attribute="name", column_name="nom", widget=TEXT)
+    address_line1 = fields.Field(attribute="address_line1", column_name="adresse", widget=TEXT)
+    address_line2 = fields.Field(attribute="address_line2", column_name="complement_adresse", widget=TEXT)
+    postal_code = fields.Field(attribute="postal_code", column_name="code_postal", widget=TEXT)
+    city = fields.Field(attribute="city", column_name="commune", widget=TEXT)
     is_resident = fields.Field(attribute="is_resident", column_name="resident", widget=OuiNonWidget())
 
     # --- import: read the related columns of a row, validate them, remember the plan ----------
@@ -108,6 +112,12 @@ class _HouseholdResourceBase(resources.ModelResource):
         instance._import_children = self._read_children(instance, row, errors)
         if errors:
             raise ValidationError(errors)
+
+    def _schools(self):
+        """Schools by lowercase name, read once per import rather than once per row."""
+        if getattr(self, "_schools_by_name", None) is None:
+            self._schools_by_name = {s.name.lower(): s for s in School.objects.all()}
+        return self._schools_by_name
 
     def _existing(self, instance, related_name):
         return list(getattr(instance, related_name).all()) if instance.pk else []
@@ -140,7 +150,7 @@ class _HouseholdResourceBase(resources.ModelResource):
 
     def _read_children(self, instance, row, errors):
         existing = {(c.first_name.lower(), c.birth_date): c for c in self._existing(instance, "children")}
-        schools = {s.name.lower(): s for s in School.objects.all()}
+        schools = self._schools()
         plan = []
         for n in range(1, CHILD_SLOTS + 1):
             raw = {suffix: _text(row, f"enfant{n}_{suffix}") for suffix in CHILD_COLUMNS}

@@ -78,6 +78,35 @@ def prepare_town(env, *, children, reuse):
     return time.monotonic() - started
 
 
+def copy_database(template_url, *, suffix="run"):
+    """A fresh copy of the bench database (CREATE DATABASE … TEMPLATE), so that runs can write."""
+    import psycopg
+
+    parsed = urlparse(template_url)
+    template = parsed.path.lstrip("/")
+    copy = f"{template}_{suffix}"
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        for attempt in range(10):
+            try:
+                admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
+                break
+            except psycopg.errors.ObjectInUse:
+                # Someone is connected to the template: CREATE DATABASE … TEMPLATE needs it idle.
+                if attempt == 9:
+                    raise
+                time.sleep(3)
+    return parsed._replace(path=f"/{copy}").geturl()
+
+
+def drop_database(database_url):
+    import psycopg
+
+    parsed = urlparse(database_url)
+    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{parsed.path.lstrip("/")}" WITH (FORCE)')
+
+
 def setup_django(env):
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))

@@ -14,11 +14,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import DEFAULT_DATABASE_URL, bench_env, prepare_town, print_table, setup_django, write_results  # noqa: E402
+from bench.common import DEFAULT_DATABASE_URL, bench_env, copy_database, prepare_town, print_table, setup_django, write_results  # noqa: E402
 
 FLOOR_SQL = """
 SELECT c.household_id, b.child_id, b.activity_id, count(*)
@@ -31,17 +30,6 @@ WHERE a.regie_id = %s AND b.status = 'booked' AND b.date BETWEEN %s AND %s
 GROUP BY 1, 2, 3
 """
 
-
-def copy_database(template_url):
-    import psycopg
-
-    parsed = urlparse(template_url)
-    template = parsed.path.lstrip("/")
-    copy = f"{template}_run"
-    with psycopg.connect(parsed._replace(path="/postgres").geturl(), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{template}"')
-    return parsed._replace(path=f"/{copy}").geturl()
 
 
 def busiest_month(regie):

@@ -1,9 +1,11 @@
 """Invoicing in the admin: runs (create → draft computed in the background → review → Émettre),
 invoices and credit notes, all read-only once issued. Views only call core.services.invoicing."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -250,11 +252,18 @@ class InvoiceRunAdmin(BaseAdmin):
         return redirect(reverse("admin:core_invoicerun_changelist"))
 
 
+class RunFilter(admin.RelatedFieldListFilter):
+    """The runs to filter on, with their régie read in the same query (a run's name shows it)."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(run.pk, str(run)) for run in InvoiceRun.objects.select_related("regie").order_by("-month", "regie__name")]
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(ExportMixin, BaseAdmin):
     list_display = ["number_or_draft", "household", "payer_name", "period_start", "total_euros", "balance_euros",
                     "status_badge", "due_date"]
-    list_filter = [ToCollectFilter, "status", "regie", "run"]
+    list_filter = [ToCollectFilter, "status", "regie", ("run", RunFilter)]
     search_fields = ["number", "household__reference", "household__name", "payer_name"]
     list_select_related = ["household", "regie"]
     date_hierarchy = "period_start"
@@ -304,9 +313,22 @@ class InvoiceAdmin(ExportMixin, BaseAdmin):
     def total_euros(self, obj):
         return euros(obj.total)
 
+    def get_queryset(self, request):
+        # The balance of each listed invoice from annotations, not two queries per row.
+        credited = (
+            CreditNote.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(total=Sum("amount")).values("total")
+        )
+        return super().get_queryset(request).with_paid_amount().annotate(
+            credited_total=Coalesce(Subquery(credited), Value(Decimal("0")), output_field=DecimalField())
+        )
+
     @display(description="Reste dû")
     def balance_euros(self, obj):
-        return euros(obj.balance) if obj.is_issued else "—"
+        if not obj.is_issued:
+            return "—"
+        if hasattr(obj, "credited_total"):
+            return euros(obj.total - obj.credited_total - obj.paid_amount)
+        return euros(obj.balance)
 
     @display(description="PDF")
     def pdf_link(self, obj):

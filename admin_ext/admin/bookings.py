@@ -64,7 +64,8 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
     list_select_related = ["child", "activity", "booked_by"]
     autocomplete_fields = ["child"]
-    date_hierarchy = "date"
+    # No date_hierarchy: its year links need a DISTINCT over every booking of the town (0.4 s at
+    # 1.8 M rows) on each page; the "Jour" range filter narrows the list instead.
     show_full_result_count = False
     readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
     actions = ["cancel_as_override"]
@@ -114,8 +115,7 @@ class AttendanceAdmin(BaseAdmin):
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
     list_select_related = ["child", "activity", "recorded_by"]
     autocomplete_fields = ["child"]
-    date_hierarchy = "date"
-    show_full_result_count = False
+    show_full_result_count = False  # no date_hierarchy either, as for bookings
     readonly_fields = ["recorded_by", "recorded_at"]
 
     def get_urls(self):

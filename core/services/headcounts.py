@@ -51,7 +51,7 @@ class HeadcountSheet:
         return seen
 
 
-def headcounts_compute(*, start, end, activity_kind=None, school=None):
+def headcounts_compute(*, start, end, activity_kind=None, school=None, with_dietary=True):
     """Count every active booking between `start` and `end` once, in its school × activity × day cell."""
     # Weekdays always appear; weekend days only when something is booked on them.
     days = [day for day in daterange(start, end) if day.weekday() < 5]
@@ -82,28 +82,29 @@ def headcounts_compute(*, start, end, activity_kind=None, school=None):
         rows=rows,
         day_totals=day_totals,
         total=sum(day_totals),
-        dietary=_dietary_needs(bookings),
+        dietary=_dietary_needs(bookings) if with_dietary else {},
     )
 
 
 def _dietary_needs(bookings):
-    needs = {}
+    # Plain (child, activity, day) tuples, then the children once each: a week of a large town
+    # holds tens of thousands of such bookings, too many to build as model instances.
     rows = (
         bookings.filter(Q(child__has_pai=True) | ~Q(child__diet="") | ~Q(child__allergies=""))
-        .select_related("child", "child__school", "activity")
-        .order_by("child__last_name", "child__first_name", "date")
+        .order_by("date", "activity__position", "activity__name")
+        .values_list("child_id", "activity__name", "date")
     )
-    by_child = {}
-    for booking in rows:
-        need = by_child.get(booking.child_id)
-        if need is None:
-            need = by_child[booking.child_id] = DietaryNeed(booking.child, [], [])
-            school_name = booking.child.school.name if booking.child.school else NO_SCHOOL
-            needs.setdefault(school_name, []).append(need)
-        if booking.activity.name not in need.activities:
-            need.activities.append(booking.activity.name)
-        if booking.date not in need.days:
-            need.days.append(booking.date)
+    booked = {}
+    for child_id, activity_name, day in rows:
+        activities, days = booked.setdefault(child_id, ({}, {}))
+        activities[activity_name] = None
+        days[day] = None
+    children = Child.objects.filter(pk__in=booked).select_related("school")
+    needs = {}
+    for child in sorted(children, key=lambda c: (c.last_name, c.first_name, c.pk)):
+        activities, days = booked[child.pk]
+        school_name = child.school.name if child.school else NO_SCHOOL
+        needs.setdefault(school_name, []).append(DietaryNeed(child, list(activities), list(days)))
     return dict(sorted(needs.items()))
 
 

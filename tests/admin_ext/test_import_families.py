@@ -140,3 +140,11 @@ def test_the_admin_preview_then_confirmation_imports_a_valid_file(client, town, 
     response = client.post(reverse("admin:core_household_process_import"), confirm)
     assert response.status_code == 302
     assert Household.objects.get(reference="F0900").children.get().first_name == "Paul"
+
+
+def test_empty_spreadsheet_cells_are_stored_as_empty_text(town):
+    """An xlsx file reads its empty cells as None; the household's text columns are NOT NULL."""
+    row = [None if value == "" else value for value in _row(**{**GOOD, "reference": "F0950"})]
+    result = _import(_dataset(row))
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Household.objects.get(reference="F0950").address_line2 == ""
