@@ -1,6 +1,6 @@
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from core.models.fields import ChoiceSetField
@@ -25,3 +25,20 @@ class HistoryAdmin(SimpleHistoryAdmin):
         queryset = history_manager.filter(**{pk_name: object_id}).select_related("history_user")
         foreign_keys = [f.name for f in history_manager.model.tracked_fields if isinstance(f, models.ForeignKey)]
         return queryset.select_related(*foreign_keys) if foreign_keys else queryset
+
+
+class ReadOnlyTabularInline(TabularInline):
+    """Rows shown for reading only (invoice lines, allocations, history): issued documents and
+    payment records are never edited from the admin."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -14,13 +14,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from unfold.admin import TabularInline
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.resources import InvoiceResource
 from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
 from core.models.billing import ZERO
@@ -94,34 +93,16 @@ class ToCollectFilter(admin.SimpleListFilter):
         return queryset
 
 
-class InvoiceLineInline(TabularInline):
+class InvoiceLineInline(ReadOnlyTabularInline):
     model = InvoiceLine
     fields = ["label", "dates_label", "quantity", "unit_price", "amount"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_title = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class CreditNoteInline(TabularInline):
+class CreditNoteInline(ReadOnlyTabularInline):
     model = CreditNote
     fields = ["number", "issue_date", "reason", "amount"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InvoiceRun)
@@ -402,15 +383,9 @@ class InvoiceAdmin(ExportMixin, BaseAdmin):
         return redirect(reverse("admin:core_invoice_change", args=[object_id]))
 
 
-class CreditNoteLineInline(TabularInline):
+class CreditNoteLineInline(ReadOnlyTabularInline):
     model = CreditNoteLine
     fields = ["label", "quantity", "unit_price", "amount"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditNote)

@@ -13,12 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from unfold.admin import TabularInline
 from unfold.contrib.import_export.forms import ExportForm
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 
-from admin_ext.admin.base import BaseAdmin
+from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.resources import PaymentResource
 from admin_ext.admin.billing import ConfirmForm, euros
 from core.models import Invoice, Payment, PaymentAllocation, PaymentEvent
@@ -91,19 +90,10 @@ class ManualPaymentForm(forms.ModelForm):
         return data
 
 
-class AllocationInline(TabularInline):
+class AllocationInline(ReadOnlyTabularInline):
     model = PaymentAllocation
     fields = ["invoice_link", "household_name", "amount"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_title = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @display(description="Facture")
     def invoice_link(self, obj):
@@ -115,20 +105,11 @@ class AllocationInline(TabularInline):
         return obj.invoice.household
 
 
-class EventInline(TabularInline):
+class EventInline(ReadOnlyTabularInline):
     model = PaymentEvent
     fields = ["at", "kind", "message"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_title = True
     verbose_name_plural = "Historique"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
