@@ -21,6 +21,12 @@ def deliver_invoice_run(run_id):
     return run and run.pk
 
 
+def deliver_invoices(run_id, invoice_ids):
+    from core.services.invoicing import invoice_run_deliver_chunk
+
+    return invoice_run_deliver_chunk(run_id=run_id, invoice_ids=invoice_ids).pk
+
+
 def render_credit_note_pdf(credit_note_id):
     from core.services.invoicing import credit_note_store_pdf
 

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.emails import queue_email
@@ -28,6 +28,8 @@ logger = logging.getLogger("core.invoicing")
 PAYMENT_TERM_DAYS = 30
 # Households computed per transaction: progress moves on and a discard is noticed between chunks.
 COMPUTE_CHUNK = 200
+# Invoices delivered by one background task: ~7 PDFs per second each, far below the task timeout.
+DELIVER_CHUNK = 100
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
@@ -36,10 +38,10 @@ class InvoicingError(Exception):
     """A refused invoicing action; the message is French, for staff."""
 
 
-def _enqueue(task, object_id):
+def _enqueue(task, *args):
     from django_q.tasks import async_task
 
-    transaction.on_commit(lambda: async_task(f"core.tasks.{task}", object_id, group="invoicing"))
+    transaction.on_commit(lambda: async_task(f"core.tasks.{task}", *args, group="invoicing"))
 
 
 def next_document_number(*, regie, year, kind, count=1):
@@ -206,19 +208,46 @@ def invoice_run_issue(*, run_id, by=None, now=None):
 
 
 def invoice_run_deliver(*, run_id):
-    """Render and store each invoice's PDF once, then send its email once; the run is issued when
-    every invoice is delivered. Each step claims its work, so running twice sends nothing twice."""
+    """Hand the undelivered invoices of an issuing run to background tasks, a chunk each, so that a
+    town's run spreads over the workers and no task outlives its timeout. Delivering again only
+    hands out what is still undelivered; each invoice's PDF and email are claimed once."""
     run = InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.ISSUING).first()
     if run is None:
         return None
-    for done, invoice_id in enumerate(run.invoices.order_by("sequence").values_list("pk", flat=True), start=1):
+    pending = list(_undelivered(run_id).order_by("sequence").values_list("pk", flat=True))
+    if not pending:
+        return invoice_run_delivery_check(run_id=run_id)
+    for offset in range(0, len(pending), DELIVER_CHUNK):
+        _enqueue("deliver_invoices", run_id, pending[offset : offset + DELIVER_CHUNK])
+    return run
+
+
+def invoice_run_deliver_chunk(*, run_id, invoice_ids):
+    """Render and store each invoice's PDF once, then send its email once."""
+    for invoice_id in Invoice.objects.filter(run_id=run_id, pk__in=invoice_ids).order_by("sequence").values_list(
+        "pk", flat=True
+    ):
         invoice_store_pdf(invoice_id=invoice_id)
         invoice_send_available_email(invoice_id=invoice_id)
-        InvoiceRun.objects.filter(pk=run_id).update(progress_done=done)
+    return invoice_run_delivery_check(run_id=run_id)
+
+
+def invoice_run_delivery_check(*, run_id):
+    """Record the run's progress; the run is issued once every invoice has its PDF and, when its
+    payer has an email address, its email. Whichever chunk finishes last closes the run."""
+    remaining = _undelivered(run_id).count()
     InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.ISSUING).update(
-        status=InvoiceRun.Status.ISSUED, delivered_at=timezone.now()
+        progress_done=F("progress_total") - remaining
     )
+    if remaining == 0:
+        InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.ISSUING).update(
+            status=InvoiceRun.Status.ISSUED, delivered_at=timezone.now()
+        )
     return InvoiceRun.objects.get(pk=run_id)
+
+
+def _undelivered(run_id):
+    return Invoice.objects.filter(run_id=run_id).filter(Q(pdf="") | (~Q(payer_email="") & Q(emailed_at__isnull=True)))
 
 
 # --- PDFs and email -----------------------------------------------------------------------------

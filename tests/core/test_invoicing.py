@@ -159,6 +159,31 @@ def test_a_run_issued_twice_is_issued_once(december, town, django_capture_on_com
     assert EmailLog.objects.filter(kind="invoice_available").count() == 2
 
 
+def test_a_run_is_delivered_by_one_task_per_chunk_and_issued_when_the_last_one_ends(
+    december, town, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(invoicing, "DELIVER_CHUNK", 1)
+    run = make_run(town.regie, DECEMBER, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks() as issued:
+        invoicing.invoice_run_issue(run_id=run.pk, now=ISSUE_NOW)
+    with django_capture_on_commit_callbacks() as handed_out:
+        [callback() for callback in issued]  # the delivery task hands the invoices out, one task each
+    assert len(handed_out) == 2
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.ISSUING and run.progress_done == 0 and run.progress_total == 2
+
+    with django_capture_on_commit_callbacks(execute=True):  # the chunk's emails are sent after it
+        handed_out[0]()
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.ISSUING and run.progress_done == 1
+    assert run.invoices.exclude(pdf="").count() == 1 and len(mail.outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        handed_out[1]()
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.ISSUED and run.progress_done == 2 and run.delivered_at
+    assert not run.invoices.filter(pdf="").exists() and len(mail.outbox) == 2
+
+
 def test_a_run_stuck_while_issuing_is_delivered_when_issued_again(december, town, django_capture_on_commit_callbacks):
     run = make_run(town.regie, DECEMBER, django_capture_on_commit_callbacks)
     invoicing.invoice_run_issue(run_id=run.pk, now=ISSUE_NOW)  # the delivery task was lost
