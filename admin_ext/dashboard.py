@@ -72,7 +72,7 @@ def bookings_next_two_weeks(today):
 
 def booking_changes(now):
     since = now - datetime.timedelta(hours=24)
-    # One pass over the bookings for the four figures (booked_at and cancelled_at have no index).
+    # One pass over the latest bookings (indexed on booked_at and cancelled_at) for the four figures.
     recent = Q(booked_at__gte=since) | Q(cancelled_at__gte=since)
     figures = Booking.objects.filter(recent).aggregate(
         created=Count("pk", filter=Q(booked_at__gte=since)),

@@ -14,6 +14,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminSelectWidget, UnfoldAdminSingleDateWidget
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.paginators import LargeTablePaginator
 from admin_ext.resources import BookingResource
 from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Activity, Attendance, Booking, Child
@@ -67,6 +68,7 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     # No date_hierarchy: its year links need a DISTINCT over every booking of the town (0.4 s at
     # 1.8 M rows) on each page; the "Jour" range filter narrows the list instead.
     show_full_result_count = False
+    paginator = LargeTablePaginator
     readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
     actions = ["cancel_as_override"]
     actions_list = ["open_override"]
@@ -116,6 +118,7 @@ class AttendanceAdmin(BaseAdmin):
     list_select_related = ["child", "activity", "recorded_by"]
     autocomplete_fields = ["child"]
     show_full_result_count = False  # no date_hierarchy either, as for bookings
+    paginator = LargeTablePaginator
     readonly_fields = ["recorded_by", "recorded_at"]
 
     def get_urls(self):

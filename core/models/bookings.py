@@ -77,6 +77,9 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["date", "activity", "status"], name="booking_day_activity"),
             models.Index(fields=["activity", "date"], name="booking_activity_date"),
+            # The dashboard's "last 24 hours" figures read the latest changes only.
+            models.Index(fields=["booked_at"], name="booking_booked_at"),
+            models.Index(fields=["cancelled_at"], name="booking_cancelled_at", condition=Q(cancelled_at__isnull=False)),
         ]
 
     def __str__(self):
