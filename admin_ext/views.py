@@ -37,6 +37,10 @@ class HeadcountForm(forms.Form):
     day = forms.DateField(label="Jour", widget=UnfoldAdminDateWidget)
     period = forms.ChoiceField(label="Période", choices=PERIODS, initial="week", widget=UnfoldAdminSelectWidget)
     kind = forms.ChoiceField(label="Prestations", choices=KINDS, required=False, widget=UnfoldAdminSelectWidget)
+    school = forms.ModelChoiceField(
+        label="École", queryset=School.objects.all(), required=False, empty_label="Toutes les écoles",
+        widget=UnfoldAdminSelectWidget,
+    )
 
     def bounds(self):
         day = self.cleaned_data["day"]
@@ -84,12 +88,24 @@ class HeadcountView(UnfoldModelAdminViewMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form, sheet=None))
         start, end = form.bounds()
-        sheet = headcounts_compute(start=start, end=end, activity_kind=form.cleaned_data["kind"] or None)
+        school = form.cleaned_data["school"]
         export = request.GET.get("export")
+        printed = export is not None or "print" in request.GET
+        # On screen, the town's whole list of PAI and diets (thousands of children) is summed up per
+        # school, each linking to its own list; printouts and exports always carry the lists.
+        sheet = headcounts_compute(
+            start=start, end=end, activity_kind=form.cleaned_data["kind"] or None, school=school,
+            with_dietary=printed or school is not None,
+        )
         filename = f"effectifs-{start:%Y-%m-%d}" + (f"-au-{end:%Y-%m-%d}" if end != start else "")
         if export in {"xlsx", "csv"}:
             return self.export(sheet, export, filename)
         context = self.get_context_data(form=form, sheet=sheet, days=[short_day(d) for d in sheet.days])
+        context["school"] = school
+        context["dietary_links"] = [
+            (summary, self._query_with(school=summary.school.pk) if summary.school else None)
+            for summary in sheet.dietary_summary
+        ]
         if export == "pdf" or "print" in request.GET:
             html = render_to_string(self.print_template_name, context, request=request)
             if export != "pdf":
@@ -114,6 +130,12 @@ class HeadcountView(UnfoldModelAdminViewMixin, TemplateView):
             )
         response["Content-Disposition"] = f'attachment; filename="{filename}.{export}"'
         return response
+
+    def _query_with(self, **params):
+        query = self.request.GET.copy()
+        for name, value in params.items():
+            query[name] = value
+        return query.urlencode()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

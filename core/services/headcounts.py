@@ -33,6 +33,19 @@ class DietaryNeed:
 
 
 @dataclass
+class DietarySummary:
+    school: School | None
+    children: int  # children with at least one need
+    pai: int
+    diets: int
+    allergies: int
+
+    @property
+    def school_name(self):
+        return self.school.name if self.school else NO_SCHOOL
+
+
+@dataclass
 class HeadcountSheet:
     start: datetime.date
     end: datetime.date
@@ -41,6 +54,7 @@ class HeadcountSheet:
     day_totals: list
     total: int
     dietary: dict = field(default_factory=dict)  # school name → [DietaryNeed]
+    dietary_summary: list = field(default_factory=list)  # [DietarySummary], when the lists are not built
 
     @property
     def schools(self):
@@ -52,7 +66,9 @@ class HeadcountSheet:
 
 
 def headcounts_compute(*, start, end, activity_kind=None, school=None, with_dietary=True):
-    """Count every active booking between `start` and `end` once, in its school × activity × day cell."""
+    """Count every active booking between `start` and `end` once, in its school × activity × day cell.
+    With `with_dietary`, list the children whose meals need care; otherwise only count them per school
+    (a large town's week holds thousands of such children)."""
     # Weekdays always appear; weekend days only when something is booked on them.
     days = [day for day in daterange(start, end) if day.weekday() < 5]
     bookings = Booking.objects.active().between(start, end)
@@ -61,7 +77,7 @@ def headcounts_compute(*, start, end, activity_kind=None, school=None, with_diet
     if school is not None:
         bookings = bookings.filter(child__school=school)
     cells = defaultdict(int)
-    for row in bookings.values("child__school", "activity", "date").annotate(n=Count("pk")):
+    for row in bookings.values("child__school", "activity", "date").annotate(n=Count("*")):
         cells[(row["child__school"], row["activity"], row["date"])] = row["n"]
     days = sorted({*days, *(day for _, _, day in cells)})
     schools = {s.pk: s for s in School.objects.filter(pk__in={k[0] for k in cells if k[0]})}
@@ -83,6 +99,7 @@ def headcounts_compute(*, start, end, activity_kind=None, school=None, with_diet
         day_totals=day_totals,
         total=sum(day_totals),
         dietary=_dietary_needs(bookings) if with_dietary else {},
+        dietary_summary=[] if with_dietary else _dietary_summary(bookings),
     )
 
 
@@ -106,6 +123,27 @@ def _dietary_needs(bookings):
         school_name = child.school.name if child.school else NO_SCHOOL
         needs.setdefault(school_name, []).append(DietaryNeed(child, list(activities), list(days)))
     return dict(sorted(needs.items()))
+
+
+def _dietary_summary(bookings):
+    needs = Q(has_pai=True) | ~Q(diet="") | ~Q(allergies="")
+    rows = (
+        Child.objects.filter(needs, pk__in=bookings.values("child_id"))
+        .values("school")
+        .annotate(
+            children=Count("pk"),
+            pai=Count("pk", filter=Q(has_pai=True)),
+            diets=Count("pk", filter=~Q(diet="")),
+            allergies=Count("pk", filter=~Q(allergies="")),
+        )
+    )
+    rows = list(rows)
+    schools = School.objects.in_bulk([row["school"] for row in rows if row["school"]])
+    summary = [
+        DietarySummary(schools.get(row["school"]), row["children"], row["pai"], row["diets"], row["allergies"])
+        for row in rows
+    ]
+    return sorted(summary, key=lambda item: (item.school is None, item.school_name))
 
 
 def week_bounds(day):

@@ -113,6 +113,35 @@ def test_headcounts_page_and_exports(client, town, family, gestionnaire):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
+def test_headcounts_sum_up_dietary_needs_per_school_on_screen_and_list_them_per_school_and_on_print(
+    client, town, family, gestionnaire
+):
+    junior, sister = family.children
+    junior.has_pai, junior.allergies = True, "Arachide"
+    junior.save()
+    factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=DAY)
+    factories.BookingFactory(child=sister, activity=town.repas_primaire, date=DAY)
+    client.force_login(gestionnaire)
+    url = reverse("admin:core_booking_headcounts")
+    params = {"day": DAY.isoformat(), "period": "week", "kind": "meal"}
+
+    town_page = client.get(url, params)
+    [summary] = town_page.context["sheet"].dietary_summary
+    assert (summary.school, summary.children, summary.pai, summary.diets, summary.allergies) == (
+        town.maternelle, 1, 1, 0, 1
+    )
+    content = town_page.content.decode()
+    assert 'id="dietary-summary"' in content and junior.full_name not in content  # counted, not listed
+    assert f"school={town.maternelle.pk}" in content  # "Voir la liste" of that school
+
+    school_page = client.get(url, {**params, "school": town.maternelle.pk}).content.decode()
+    assert junior.full_name in school_page and "Arachide" in school_page and 'id="dietary-summary"' not in school_page
+    assert "Repas primaire" not in school_page  # the other school's meals are left out
+
+    printed = client.get(url, {**params, "print": "1"}).content.decode()
+    assert junior.full_name in printed and "Arachide" in printed  # the kitchen's printout lists every school
+
+
 # --- attendance page ---------------------------------------------------------------------
 
 
