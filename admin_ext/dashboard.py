@@ -28,7 +28,7 @@ def _day_label(day):
 
 def meals_today_and_tomorrow(today):
     tomorrow = today + datetime.timedelta(days=1)
-    sheet = headcounts_compute(start=today, end=tomorrow, with_dietary=False)
+    sheet = headcounts_compute(start=today, end=tomorrow, dietary=None)
     index = {day: i for i, day in enumerate(sheet.days)}
     rows = [
         {
@@ -55,7 +55,7 @@ def meals_today_and_tomorrow(today):
 
 def bookings_next_two_weeks(today):
     end = today + datetime.timedelta(days=13)
-    sheet = headcounts_compute(start=today, end=end, with_dietary=False)
+    sheet = headcounts_compute(start=today, end=end, dietary=None)
     activities = []
     for row in sheet.rows:
         if row.activity not in activities:

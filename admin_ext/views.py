@@ -19,7 +19,7 @@ from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminSelectWidget
 
 from core.models import Activity, Attendance, Child, School
 from core.services import attendance as attendance_service
-from core.services.headcounts import headcounts_compute, week_bounds
+from core.services.headcounts import DIETARY_LIST, DIETARY_SUMMARY, headcounts_compute, week_bounds
 
 
 def short_day(day):
@@ -95,7 +95,7 @@ class HeadcountView(UnfoldModelAdminViewMixin, TemplateView):
         # school, each linking to its own list; printouts and exports always carry the lists.
         sheet = headcounts_compute(
             start=start, end=end, activity_kind=form.cleaned_data["kind"] or None, school=school,
-            with_dietary=printed or school is not None,
+            dietary=DIETARY_LIST if printed or school is not None else DIETARY_SUMMARY,
         )
         filename = f"effectifs-{start:%Y-%m-%d}" + (f"-au-{end:%Y-%m-%d}" if end != start else "")
         if export in {"xlsx", "csv"}:

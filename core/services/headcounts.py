@@ -65,10 +65,13 @@ class HeadcountSheet:
         return seen
 
 
-def headcounts_compute(*, start, end, activity_kind=None, school=None, with_dietary=True):
+DIETARY_LIST, DIETARY_SUMMARY = "list", "summary"
+
+
+def headcounts_compute(*, start, end, activity_kind=None, school=None, dietary=DIETARY_LIST):
     """Count every active booking between `start` and `end` once, in its school × activity × day cell.
-    With `with_dietary`, list the children whose meals need care; otherwise only count them per school
-    (a large town's week holds thousands of such children)."""
+    `dietary` lists the children whose meals need care, or only counts them per school (a large
+    town's week holds thousands of them), or leaves them out (None)."""
     # Weekdays always appear; weekend days only when something is booked on them.
     days = [day for day in daterange(start, end) if day.weekday() < 5]
     bookings = Booking.objects.active().between(start, end)
@@ -98,8 +101,8 @@ def headcounts_compute(*, start, end, activity_kind=None, school=None, with_diet
         rows=rows,
         day_totals=day_totals,
         total=sum(day_totals),
-        dietary=_dietary_needs(bookings) if with_dietary else {},
-        dietary_summary=[] if with_dietary else _dietary_summary(bookings),
+        dietary=_dietary_needs(bookings) if dietary == DIETARY_LIST else {},
+        dietary_summary=_dietary_summary(bookings) if dietary == DIETARY_SUMMARY else [],
     )
 
 
