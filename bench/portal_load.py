@@ -47,7 +47,7 @@ def make_sessions(count):
     for guardian in guardians:
         store = SessionStore()
         store[SESSION_KEY] = str(guardian.user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "core.auth.GuardianModelBackend"
         store[HASH_SESSION_KEY] = guardian.user.get_session_auth_hash()
         store.create()
         sessions.append({"sessionid": store.session_key, "csrftoken": _get_new_csrf_string(), "day": day.isoformat()})

@@ -43,3 +43,20 @@ def test_check_deploy_refuses_the_development_secret_and_the_simulator():
 
 def test_settings_are_french_and_in_paris_time(settings):
     assert settings.LANGUAGE_CODE == "fr" and settings.TIME_ZONE == "Europe/Paris" and settings.USE_TZ
+
+
+def _setting(name, extra_env):
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+    env.update(extra_env)
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print(settings.{name})"],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"}, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_sessions_are_read_from_redis_when_every_web_process_shares_it():
+    assert _setting("SESSION_ENGINE", {"REDIS_URL": "redis://127.0.0.1:6379/0"}) == "django.contrib.sessions.backends.cached_db"
+    # Without Redis the cache is per process: sessions stay in the database alone.
+    assert _setting("SESSION_ENGINE", {}) == "django.contrib.sessions.backends.db"

@@ -17,7 +17,7 @@ from core.services import accounts
 from portail.forms import ChoosePasswordForm, EmailChangeForm, LoginForm, PasswordResetRequestForm
 from portail.views.base import guardian_required
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "core.auth.GuardianModelBackend"
 
 
 def _decode_uid(uidb64):
