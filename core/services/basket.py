@@ -212,12 +212,13 @@ def _book(*, item, booking, user, now):
         flipped = Booking.objects.filter(pk=booking.pk, status=Booking.Status.CANCELLED).update(
             status=Booking.Status.BOOKED, cancelled_at=None, cancelled_by=None, **values
         )
-        return Booking.objects.get(pk=booking.pk) if flipped else None
+        return _updated_in_place(booking.pk) if flipped else None
+    created = Booking(child=item.child, activity=item.activity, date=item.date, status=Booking.Status.BOOKED, **values)
+    created._history_user, created._history_date = user, now  # the history names the parent, with or without a request
     try:
         with transaction.atomic():
-            return Booking.objects.create(
-                child=item.child, activity=item.activity, date=item.date, status=Booking.Status.BOOKED, **values
-            )
+            created.save(force_insert=True)
+            return created
     except IntegrityError:
         return None
 
@@ -229,7 +230,13 @@ def _cancel(*, booking, user, now):
         status=Booking.Status.CANCELLED, cancelled_at=now, cancelled_by=user, source=Booking.Source.PORTAL,
         is_override=False,
     )
-    return Booking.objects.get(pk=booking.pk) if cancelled else None
+    return _updated_in_place(booking.pk) if cancelled else None
+
+
+def _updated_in_place(pk):
+    booking = Booking.objects.get(pk=pk)
+    booking._updated_in_place = True
+    return booking
 
 
 def basket_validate(*, guardian, now=None):
@@ -272,6 +279,10 @@ def basket_validate(*, guardian, now=None):
                 (result.cancelled if applied else result.unchanged).append(applied or item)
             done.append(item.pk)
         BasketItem.objects.filter(pk__in=done).delete()
+        # Cancellations and re-bookings are conditional UPDATEs, which Django's signals (and so the
+        # bookings' history) do not see: record them here, as staff read them on the dashboard.
+        changed = [b for b in (*result.booked, *result.cancelled) if getattr(b, "_updated_in_place", False)]
+        Booking.history.bulk_history_create(changed, update=True, default_user=guardian.user, default_date=now)
         if result.applied_count:
             _send_confirmation(guardian=guardian, result=result)
         return result

@@ -227,6 +227,24 @@ def test_cancelling_keeps_the_row_and_rebooking_flips_it_back(family, town):
     assert Booking.objects.count() == 1
 
 
+def test_every_change_a_validation_makes_is_in_the_bookings_history(family, town):
+    junior = family.children[0]
+    booking = factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=day(12, 7))
+    add(family, junior, town.repas_maternelle, day(12, 7), action="cancel")
+    add(family, junior, town.repas_maternelle, day(12, 8))
+    basket_validate(guardian=family.parent, now=EARLY)
+    add(family, junior, town.repas_maternelle, day(12, 7))
+    later = EARLY + datetime.timedelta(hours=1)
+    basket_validate(guardian=family.parent, now=later)
+
+    history = Booking.history.filter(child=junior).order_by("history_date", "history_id")
+    by_day = [(h.date, h.status, h.history_type, h.history_user, h.history_date) for h in history if h.history_user]
+    assert (day(12, 7), "cancelled", "~", family.user, EARLY) in by_day  # the parent's cancellation
+    assert (day(12, 8), "booked", "+", family.user) in [row[:4] for row in by_day]  # a new booking
+    assert (day(12, 7), "booked", "~", family.user, later) in by_day  # booked again
+    assert booking.history.count() == 3  # made, cancelled, booked again
+
+
 def test_two_guardians_booking_the_same_day_create_one_booking(separated_couple, town):
     mother, father = separated_couple.guardians
     tom = separated_couple.children[0]
