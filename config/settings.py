@@ -192,6 +192,8 @@ AXES_LOCKOUT_CALLABLE = "portail.throttling.lockout_response"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
+# French for the few strings of the admin's theme (django-unfold) that ship untranslated.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True

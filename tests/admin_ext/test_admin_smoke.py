@@ -45,6 +45,12 @@ def test_admin_is_in_french_and_household_shows_guardians_and_children(demo_admi
     assert 'lang="fr"' in content
 
 
+def test_the_admin_theme_speaks_french_too(demo_admin_client):
+    content = demo_admin_client.get(reverse("admin:core_booking_changelist")).content.decode()
+    assert "Rechercher une rubrique…" in content and "Toutes les rubriques" in content
+    assert "Search apps and models" not in content and "All applications" not in content
+
+
 def test_admin_requires_login(client, db):
     response = client.get(reverse("admin:core_household_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
