@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import emails
-from core.models import Basket, BasketItem, Booking, Enrolment
+from core.models import Activity, Basket, BasketItem, Booking, Enrolment
 from core.services import french_dates
-from core.services.bookings import CellState, day_status
+from core.services.bookings import CellState, day_status, places_taken
 from core.services.calendar import ServiceCalendar, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
 
@@ -30,6 +30,7 @@ class Skip:
     ALREADY_BOOKED = "already_booked"
     NOT_ENROLLED = "not_enrolled"
     IN_BASKET = "in_basket"
+    FULL = "full"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,9 @@ class _Rules:
 
     def __init__(self, *, children, start, end, lock=False):
         child_ids = [c.pk for c in children]
+        self.start, self.end = start, end
+        self.taken = {}  # (activity id, day) → places booked, loaded per capped activity when needed
+        self._taken_loaded = set()
         self.calendar = ServiceCalendar.load(start - CALENDAR_LOOKBACK, end)
         self.enrolments = list(Enrolment.objects.accepted().filter(child_id__in=child_ids))
         bookings = Booking.objects.filter(child_id__in=child_ids).between(start, end)
@@ -84,17 +88,33 @@ class _Rules:
             bookings = bookings.select_for_update()
         self.bookings = {(b.child_id, b.activity_id, b.date): b for b in bookings}
 
+    def places_taken(self, activity, day):
+        if activity.capacity is None:
+            return 0
+        if activity.pk not in self._taken_loaded:
+            self.taken.update(places_taken(activities=[activity], start=self.start, end=self.end))
+            self._taken_loaded.add(activity.pk)
+        return self.taken.get((activity.pk, day), 0)
+
+    def record(self, *, activity, day, change):
+        """A place taken (+1) or given back (-1) by this validation."""
+        if activity.capacity is not None:
+            self.taken[(activity.pk, day)] = self.places_taken(activity, day) + change
+
     def status(self, *, child, activity, day, now):
         return day_status(
             child=child, activity=activity, day=day, calendar=self.calendar,
             enrolments=[e for e in self.enrolments if e.child_id == child.pk],
             booking=self.bookings.get((child.pk, activity.pk, day)), now=now,
+            taken=self.places_taken(activity, day),
         )
 
     def problem(self, *, child, activity, day, action, now):
         """Why `action` cannot be put in the basket or applied now (None when it can)."""
         status = self.status(child=child, activity=activity, day=day, now=now)
         label = french_dates.short_label(day)
+        if status.closure_code == Skip.FULL:
+            return Problem(Skip.FULL, f"{child.first_name}, {activity.name}, {label} : complet, plus aucune place ce jour-là.")
         if status.state == CellState.CLOSED:
             return Problem(status.closure_code, f"{child.first_name}, {activity.name}, {label} : pas de service ({status.closure_reason}).")
         if action == Action.BOOK and status.is_booked:
@@ -254,6 +274,11 @@ def basket_validate(*, guardian, now=None):
         result = ValidationResult(validated_at=now, booked=[], cancelled=[], unchanged=[], refused=[])
         if not items:
             return result
+        # Daily capacities: validations booking a capped activity take its row lock in turn, so that
+        # each counts the places the previous one took (in id order: no deadlock).
+        capped = sorted({i.activity_id for i in items if i.action == Action.BOOK and i.activity.capacity is not None})
+        if capped:
+            list(Activity.objects.select_for_update().filter(pk__in=capped).order_by("pk").values_list("pk", flat=True))
         rules = _Rules(
             children={i.child for i in items}, start=min(i.date for i in items), end=max(i.date for i in items), lock=True
         )
@@ -277,6 +302,8 @@ def basket_validate(*, guardian, now=None):
             else:
                 applied = _cancel(booking=booking, user=guardian.user, now=now)
                 (result.cancelled if applied else result.unchanged).append(applied or item)
+            if applied:
+                rules.record(activity=item.activity, day=item.date, change=1 if item.action == Action.BOOK else -1)
             done.append(item.pk)
         BasketItem.objects.filter(pk__in=done).delete()
         # Cancellations and re-bookings are conditional UPDATEs, which Django's signals (and so the

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from core.models import BasketItem, Booking, Child, Enrolment
@@ -26,6 +27,7 @@ class CellState(StrEnum):
 
 
 NOT_ENROLLED_REASON = "Pas d'inscription pour cette année scolaire"
+FULL_REASON = "Complet"
 GRADE_REFUSED_REASON = "Classe non acceptée"
 PENDING_LABELS = {Action.BOOK: "réservation dans le panier", Action.CANCEL: "annulation dans le panier"}
 
@@ -37,7 +39,7 @@ class DayStatus:
     state: CellState
     is_booked: bool
     closure_reason: str | None = None
-    closure_code: str | None = None  # "closed" or "not_enrolled"
+    closure_code: str | None = None  # "closed", "not_enrolled" or "full"
     deadline: datetime.datetime | None = None  # to cancel when booked, to book otherwise
 
     @property
@@ -45,10 +47,12 @@ class DayStatus:
         return self.state in (CellState.BOOKED, CellState.NOT_BOOKED)
 
 
-def day_status(*, child, activity, day, calendar, enrolments, booking, now):
-    """The state of `activity` on `day` for `child`: closed (with the French reason), locked when
-    the deadline of the only possible action (cancel if booked, book otherwise) has passed, else
-    booked or not booked. `enrolments` are the child's accepted enrolments, `booking` its row."""
+def day_status(*, child, activity, day, calendar, enrolments, booking, now, taken=0):
+    """The state of `activity` on `day` for `child`: closed (with the French reason), full when the
+    activity's daily capacity is taken and the child has no place, locked when the deadline of the
+    only possible action (cancel if booked, book otherwise) has passed, else booked or not booked.
+    `enrolments` are the child's accepted enrolments, `booking` its row, `taken` the day's places
+    already booked (see `places_taken`)."""
     is_booked = booking is not None and booking.status == Booking.Status.BOOKED
     reason = calendar.closure_reason(day, school_id=child.school_id, activity_id=activity.pk)
     if reason is None and not activity.runs_on_weekday(day):
@@ -62,6 +66,8 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now):
     if reason is not None:
         code = "not_enrolled" if reason == NOT_ENROLLED_REASON else "closed"
         return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason, closure_code=code)
+    if not is_booked and activity.capacity is not None and taken >= activity.capacity:
+        return DayStatus(state=CellState.CLOSED, is_booked=False, closure_reason=FULL_REASON, closure_code="full")
     action = Action.CANCEL if is_booked else Action.BOOK
     deadline = activity_deadline(activity=activity, day=day, action=action, calendar=calendar)
     if is_past(deadline, now=now):
@@ -69,6 +75,19 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now):
     else:
         state = CellState.BOOKED if is_booked else CellState.NOT_BOOKED
     return DayStatus(state=state, is_booked=is_booked, deadline=deadline)
+
+
+def places_taken(*, activities, start, end):
+    """Active bookings per (activity id, day) between `start` and `end`, for the activities that
+    have a daily capacity (no query when none has)."""
+    capped = [a.pk for a in activities if a.capacity is not None]
+    if not capped:
+        return {}
+    rows = (
+        Booking.objects.active().between(start, end).filter(activity_id__in=capped)
+        .values_list("activity_id", "date").annotate(n=Count("*")).order_by()
+    )
+    return {(activity_id, day): n for activity_id, day, n in rows}
 
 
 # --- The week view ----------------------------------------------------------------------------
@@ -189,6 +208,7 @@ def week_view(*, guardian, day, now=None):
     basket_items = list(BasketItem.objects.filter(basket__guardian=guardian).only("pk", "child_id", "activity_id", "date", "action"))
     pending = {(i.child_id, i.activity_id, i.date): i for i in basket_items}
     calendar = ServiceCalendar.load(start - CALENDAR_LOOKBACK, end)
+    taken = places_taken(activities={e.activity for e in enrolments}, start=start, end=end)
 
     # The columns: the weekdays the household's activities run on (Monday to Friday when none).
     weekdays = {wd for e in enrolments for wd in e.activity.weekdays} or {0, 1, 2, 3, 4}
@@ -208,6 +228,7 @@ def week_view(*, guardian, day, now=None):
                 status = day_status(
                     child=child, activity=activity, day=cell_day, calendar=calendar,
                     enrolments=child_enrolments, booking=bookings.get(key), now=now,
+                    taken=taken.get((activity.pk, cell_day), 0),
                 )
                 cells.append(_cell(child=child, activity=activity, day=cell_day, status=status, item=pending.get(key)))
             rows.append(ActivityRow(activity_id=activity.pk, activity_name=activity.name, cells=cells))

@@ -106,7 +106,7 @@ class BasketSerializer(serializers.Serializer):
 class SkippedDaySerializer(serializers.Serializer):
     child_id = serializers.IntegerField()
     date = serializers.DateField()
-    code = serializers.ChoiceField(choices=["closed", "locked", "already_booked", "not_enrolled", "in_basket"])
+    code = serializers.ChoiceField(choices=["closed", "locked", "already_booked", "not_enrolled", "in_basket", "full"])
     reason = serializers.CharField()
 
 

@@ -15,7 +15,7 @@ from core.services.basket import (
     basket_remove,
     basket_validate,
 )
-from core.services.bookings import booking_override
+from core.services.bookings import booking_override, week_view
 from core.services.deadlines import PARIS
 from tests import factories
 from tests.figures import RACES
@@ -384,3 +384,75 @@ def test_two_guardians_validating_the_same_day_at_once_create_one_booking(separa
     )
     assert sorted(len(r.booked) for r in results) == [0, 1]
     assert Booking.objects.count() == 1 and BasketItem.objects.count() == 0
+
+
+# --- Daily capacity -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def one_place(town):
+    town.repas_maternelle.capacity = 1
+    town.repas_maternelle.save()
+    return town.repas_maternelle
+
+
+def test_a_full_day_is_shown_full_and_refused_in_the_basket(family, other_family, one_place):
+    junior, zoe = family.children[0], other_family.children[0]
+    factories.BookingFactory(child=zoe, activity=one_place, date=day(12, 7))
+    cell = next(
+        c for c in week_view(guardian=family.parent, day=day(12, 7), now=EARLY).children[0].rows[0].cells
+        if c.date == day(12, 7)
+    )
+    assert (cell.state, cell.closure_reason, cell.can_change) == ("closed", "Complet", False)
+    with pytest.raises(ValidationError) as refused:
+        add(family, junior, one_place, day(12, 7))
+    assert refused.value.code == "full"
+    assert refused.value.messages == ["Junior, Repas maternelle, Lun. 7 déc. : complet, plus aucune place ce jour-là."]
+    add(family, junior, one_place, day(12, 8))  # the next day still has its place
+    zoe_cell = week_view(guardian=other_family.parent, day=day(12, 7), now=EARLY).children[0].rows[0].cells[0]
+    assert zoe_cell.state == "booked" and zoe_cell.can_change  # who holds the place may cancel it
+
+
+def test_the_last_place_goes_to_the_first_validation_and_the_other_item_stays_refused(family, other_family, one_place):
+    junior, zoe = family.children[0], other_family.children[0]
+    add(family, junior, one_place, day(12, 7))
+    add(family, junior, one_place, day(12, 8))
+    basket_add(guardian=other_family.parent, child=zoe, activity=one_place, day=day(12, 7), action="book", now=EARLY)
+    basket_validate(guardian=other_family.parent, now=EARLY)
+
+    result = basket_validate(guardian=family.parent, now=EARLY)
+    assert [b.date for b in result.booked] == [day(12, 8)]
+    [refused] = result.refused
+    assert (refused.code, refused.item.date) == ("full", day(12, 7))
+    assert BasketItem.objects.filter(basket__guardian=family.parent).count() == 1  # kept, with its reason
+
+    zoe_booking = Booking.objects.get(child=zoe)
+    basket_add(guardian=other_family.parent, child=zoe, activity=one_place, day=day(12, 7), action="cancel", now=EARLY)
+    basket_validate(guardian=other_family.parent, now=EARLY)  # the place is given back
+    zoe_booking.refresh_from_db()
+    assert zoe_booking.status == "cancelled"
+    assert [b.date for b in basket_validate(guardian=family.parent, now=EARLY).booked] == [day(12, 7)]
+
+
+def test_a_basket_giving_back_a_place_and_taking_another_stays_within_capacity(family, one_place):
+    junior = family.children[0]
+    factories.BookingFactory(child=junior, activity=one_place, date=day(12, 7))
+    add(family, junior, one_place, day(12, 7), action="cancel")
+    add(family, junior, one_place, day(12, 8))
+    result = basket_validate(guardian=family.parent, now=EARLY)
+    assert len(result.cancelled) == 1 and len(result.booked) == 1 and result.refused == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_households_validating_the_last_place_at_once_get_one_booking(family, other_family, one_place):
+    junior, zoe = family.children[0], other_family.children[0]
+    add(family, junior, one_place, day(12, 7))
+    basket_add(guardian=other_family.parent, child=zoe, activity=one_place, day=day(12, 7), action="book", now=EARLY)
+    results = _run_concurrently(
+        lambda: basket_validate(guardian=family.parent, now=EARLY),
+        lambda: basket_validate(guardian=other_family.parent, now=EARLY),
+    )
+    assert sorted(len(r.booked) for r in results) == [0, 1]
+    assert sorted(r.refused[0].code for r in results if r.refused) == ["full"]
+    assert Booking.objects.active().filter(activity=one_place, date=day(12, 7)).count() == 1
