@@ -2,7 +2,8 @@
 
 Defaults run anywhere with nothing installed (SQLite, django-q2's ORM broker, emails written to
 a local outbox, the local PayFiP simulator). Production parts are chosen by environment
-variables: DATABASE_URL, REDIS_URL, EMAIL_BACKEND + ANYMAIL_*, PAYMENT_BACKEND, HTTPS.
+variables: DATABASE_URL, REDIS_URL, EMAIL_BACKEND + ANYMAIL_*, PAYMENT_BACKEND, HTTPS,
+AWS_STORAGE_BUCKET_NAME + AWS_S3_* (files on S3-compatible storage).
 """
 
 import os
@@ -37,6 +38,29 @@ def env_list(name, default=""):
 def env_int(name, default):
     value = os.environ.get(name)
     return int(value) if value else default
+
+
+def s3_storage(environ):
+    """The default storage on an S3-compatible bucket, configured from `environ`."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,  # None: Amazon S3 itself
+            "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+            # None: boto3 looks further (instance role, ~/.aws/credentials).
+            "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": environ.get("AWS_LOCATION", ""),  # a prefix, to share a bucket
+            "addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or None,  # "path" for MinIO
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(environ.get("AWS_QUERYSTRING_EXPIRE") or 300),
+            # Two workers storing the same invoice must not write the same key: the second gets
+            # its own name and deletes it (core.services.invoicing._store_once).
+            "file_overwrite": False,
+        },
+    }
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -214,8 +238,17 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Invoice and credit-note PDFs (and any upload) go to the default storage: MEDIA_ROOT on this
+# machine, or, when AWS_STORAGE_BUCKET_NAME is set, an S3-compatible bucket (AWS, Scaleway, OVH,
+# MinIO…) that every web node and worker shares. Objects are private: the application streams
+# them to the people allowed to read them, and any URL it might build is signed and short-lived.
+_default_storage = (
+    s3_storage(os.environ)
+    if os.environ.get("AWS_STORAGE_BUCKET_NAME")
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

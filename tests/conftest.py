@@ -1,6 +1,7 @@
 """Shared fixtures: a small town and the personas of CONVENTIONS.md."""
 
 import datetime
+import os
 from pathlib import Path
 from dataclasses import dataclass
 
@@ -37,6 +38,54 @@ def _payfip_simulator_allowed():
     """The suite runs with DEBUG off; the PayFiP simulator must still serve (it is the test backend)."""
     with override_settings(PAYFIP_SIMULATOR_ALLOWED=True):
         yield
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3 HTTP server (moto) on 127.0.0.1, for the whole run: TEST_S3_PORT, or any free port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=int(os.environ.get("TEST_S3_PORT") or 0), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@dataclass
+class Bucket:
+    name: str
+    client: object
+    environ: dict
+
+    def keys(self):
+        return [item["Key"] for item in self.client.list_objects_v2(Bucket=self.name).get("Contents", [])]
+
+    def read(self, key):
+        return self.client.get_object(Bucket=self.name, Key=key)["Body"].read()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, settings):
+    """A fresh private bucket as the default storage, configured as production configures it."""
+    import uuid
+
+    import boto3
+
+    from config.settings import s3_storage
+
+    environ = {
+        "AWS_STORAGE_BUCKET_NAME": f"espacefamille-{uuid.uuid4().hex[:12]}", "AWS_S3_ENDPOINT_URL": s3_server,
+        "AWS_S3_REGION_NAME": "eu-west-3", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_S3_ADDRESSING_STYLE": "path",
+    }
+    client = boto3.client(
+        "s3", endpoint_url=s3_server, region_name="eu-west-3", aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    name = environ["AWS_STORAGE_BUCKET_NAME"]
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage(environ)}
+    return Bucket(name=name, client=client, environ=environ)
 
 
 @pytest.fixture

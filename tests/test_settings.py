@@ -1,3 +1,4 @@
+import json
 import os
 import secrets
 import subprocess
@@ -45,18 +46,43 @@ def test_settings_are_french_and_in_paris_time(settings):
     assert settings.LANGUAGE_CODE == "fr" and settings.TIME_ZONE == "Europe/Paris" and settings.USE_TZ
 
 
-def _setting(name, extra_env):
-    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DATABASE_URL"}}
+def _settings_in_a_fresh_process(extra_env, expression):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in {"REDIS_URL", "DATABASE_URL"}}
     env.update(extra_env)
     result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print(settings.{name})"],
+        [sys.executable, "-c", f"import json, django; django.setup(); from django.conf import settings; print(json.dumps({expression}))"],
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"}, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
+    return json.loads(result.stdout)
+
+
+def test_files_are_on_the_local_disk_unless_a_bucket_is_named():
+    storage = _settings_in_a_fresh_process({}, 'settings.STORAGES["default"]')
+    assert storage == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
+
+def test_a_bucket_puts_files_on_private_s3_storage_from_the_environment():
+    storage = _settings_in_a_fresh_process(
+        {
+            "AWS_STORAGE_BUCKET_NAME": "espacefamille-valbourg", "AWS_S3_ENDPOINT_URL": "https://s3.fr-par.scw.cloud",
+            "AWS_S3_REGION_NAME": "fr-par", "AWS_ACCESS_KEY_ID": "SCWKEY", "AWS_SECRET_ACCESS_KEY": "secret",
+        },
+        'settings.STORAGES["default"]',
+    )
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert (options["bucket_name"], options["endpoint_url"], options["region_name"]) == (
+        "espacefamille-valbourg", "https://s3.fr-par.scw.cloud", "fr-par"
+    )
+    assert (options["access_key"], options["secret_key"]) == ("SCWKEY", "secret")
+    # Private objects, signed short-lived URLs, and never two writers on one key.
+    assert options["default_acl"] == "private" and options["querystring_auth"] is True
+    assert options["querystring_expire"] == 300 and options["file_overwrite"] is False
 
 
 def test_sessions_are_read_from_redis_when_every_web_process_shares_it():
-    assert _setting("SESSION_ENGINE", {"REDIS_URL": "redis://127.0.0.1:6379/0"}) == "django.contrib.sessions.backends.cached_db"
+    shared = _settings_in_a_fresh_process({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "settings.SESSION_ENGINE")
+    assert shared == "django.contrib.sessions.backends.cached_db"
     # Without Redis the cache is per process: sessions stay in the database alone.
-    assert _setting("SESSION_ENGINE", {}) == "django.contrib.sessions.backends.db"
+    assert _settings_in_a_fresh_process({}, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"

@@ -5,11 +5,14 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportMixin
@@ -91,6 +94,35 @@ class ToCollectFilter(admin.SimpleListFilter):
         if self.value() == "echues":
             return queryset.issued().open().filter(due_date__lt=timezone.localdate())
         return queryset
+
+
+class StoredPdfMixin:
+    """Staff download an issued document's PDF through the admin, streamed from the default
+    storage whatever it is: nobody serves /media/, and a bucket's objects are private."""
+
+    pdf_filename_prefix = ""
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view(self.pdf_view)
+        return [path("<path:object_id>/pdf/", view, name=f"{opts.app_label}_{opts.model_name}_pdf")] + super().get_urls()
+
+    def pdf_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not obj.pdf:
+            raise Http404("PDF pas encore disponible")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return FileResponse(obj.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"{self.pdf_filename_prefix}-{obj.number}.pdf")
+
+    @display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf:
+            return "—"
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_pdf", args=[obj.pk])
+        return format_html('<a href="{}">Télécharger</a>', url)
 
 
 class InvoiceLineInline(ReadOnlyTabularInline):
@@ -241,7 +273,8 @@ class RunFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(ExportMixin, BaseAdmin):
+class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
+    pdf_filename_prefix = "facture"
     list_display = ["number_or_draft", "household", "payer_name", "period_start", "total_euros", "balance_euros",
                     "status_badge", "due_date"]
     list_filter = [ToCollectFilter, "status", "regie", ("run", RunFilter)]
@@ -310,12 +343,6 @@ class InvoiceAdmin(ExportMixin, BaseAdmin):
         if hasattr(obj, "credited_total"):
             return euros(obj.total - obj.credited_total - obj.paid_amount)
         return euros(obj.balance)
-
-    @display(description="PDF")
-    def pdf_link(self, obj):
-        if not obj.pdf:
-            return "—"
-        return format_html('<a href="{}" target="_blank" rel="noopener">Télécharger</a>', obj.pdf.url)
 
     def has_credit_invoice_permission(self, request, object_id=None):
         if not request.user.has_perm("core.add_creditnote"):
@@ -389,14 +416,15 @@ class CreditNoteLineInline(ReadOnlyTabularInline):
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(BaseAdmin):
+class CreditNoteAdmin(StoredPdfMixin, BaseAdmin):
+    pdf_filename_prefix = "avoir"
     list_display = ["number", "invoice", "issue_date", "amount", "is_cancellation", "created_by"]
     list_filter = ["regie", "is_cancellation"]
     search_fields = ["number", "invoice__number", "invoice__household__reference"]
     list_select_related = ["invoice", "created_by"]
     inlines = [CreditNoteLineInline]
     readonly_fields = ["number", "regie", "invoice", "issue_date", "reason", "amount", "is_cancellation", "created_by",
-                       "created_at", "pdf"]
+                       "created_at", "pdf_link"]
     fields = readonly_fields
 
     def has_add_permission(self, request):

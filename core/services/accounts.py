@@ -19,6 +19,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from core import emails
 from core.models import Guardian, User
+from core.services import french_dates
+from core.services.deadlines import PARIS
 
 EMAIL_CHANGE_SALT = "core.accounts.email-change"
 EMAIL_CHANGE_MAX_AGE = 2 * 24 * 3600
@@ -202,18 +204,50 @@ def email_change_from_token(*, token):
 
 @transaction.atomic
 def guardian_confirm_email_change(*, token, now=None):
-    """Apply a confirmed change of email to the guardian and their login alike, and mark the new
-    address as verified. Returns the guardian, or None for a dead link."""
+    """Apply a confirmed change of email to the guardian and their login alike, mark the new
+    address as verified, and tell the old address. Returns the guardian, or None for a dead link."""
     change = email_change_from_token(token=token)
     if change is None:
         return None
-    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user").get(pk=change.guardian.pk)
+    now = now or timezone.now()
+    guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user", "household").get(
+        pk=change.guardian.pk
+    )
     if _email_taken(change.new_email, guardian=guardian):
         raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
+    old_email = guardian.email
     guardian.email = change.new_email
-    guardian.email_verified_at = now or timezone.now()
+    guardian.email_verified_at = now
     guardian.save(update_fields=["email", "email_verified_at"])
     if guardian.user is not None:
         guardian.user.email = change.new_email
         guardian.user.save(update_fields=["email"])
+    _send_email_changed_notice(guardian=guardian, old_email=old_email, now=now)
     return guardian
+
+
+def _send_email_changed_notice(*, guardian, old_email, now):
+    """The old address hears of the change, so that a stolen session cannot quietly take the
+    account: the new address is only hinted at, in case the old mailbox is no longer theirs."""
+    local = now.astimezone(PARIS)
+    return emails.queue_email(
+        kind="email_changed_notice",
+        recipients=[old_email],
+        context={
+            "guardian": guardian,
+            "masked_new_email": mask_email(guardian.email),
+            "changed_on": f"{french_dates.full_label(local.date())} à {local:%H}h{local:%M}",
+        },
+        household=guardian.household,
+    )
+
+
+def mask_email(address):
+    """"nouveau@example.org" → "no***@e***.org": enough for its owner to recognise it, not to
+    read it. The local part keeps its first two characters (one when it is that short), the
+    domain its first character and its last label."""
+    local, _, domain = address.rpartition("@")
+    kept = local[:2] if len(local) > 3 else local[:1]
+    name, dot, tld = domain.rpartition(".")
+    masked_domain = f"{name[:1]}***{dot}{tld}" if name else f"{domain[:1]}***"
+    return f"{kept}***@{masked_domain}"

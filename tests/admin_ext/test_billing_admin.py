@@ -98,6 +98,24 @@ def test_an_issued_invoice_is_read_only_in_the_admin(staff_client, december, tow
     assert staff_client.get(reverse("admin:core_invoice_changelist")).status_code == 200
 
 
+def test_staff_download_the_pdf_through_the_admin_not_a_media_url(staff_client, december, town, gestionnaire,
+                                                                  django_capture_on_commit_callbacks):
+    run = create_run(staff_client, town, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        invoicing.invoice_run_issue(run_id=run.pk, now=ISSUE_NOW)
+    invoice = Invoice.objects.issued().get()
+    url = reverse("admin:core_invoice_pdf", args=[invoice.pk])
+    page = staff_client.get(reverse("admin:core_invoice_change", args=[invoice.pk])).content.decode()
+    assert f'href="{url}"' in page and "/media/" not in page
+    response = staff_client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert f'filename="facture-{invoice.number}.pdf"' in response["Content-Disposition"]
+    with invoice.pdf.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+    staff_client.force_login(gestionnaire)  # families and bookings, no invoices
+    assert staff_client.get(url).status_code == 403
+
+
 def test_staff_credit_part_of_an_invoice(staff_client, december, town, django_capture_on_commit_callbacks):
     run = create_run(staff_client, town, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -110,4 +128,7 @@ def test_staff_credit_part_of_an_invoice(staff_client, december, town, django_ca
     assert response.status_code == 302
     note = CreditNote.objects.get()
     assert note.amount == Decimal("3.70") and invoice.balance == Decimal("11.10") and note.pdf
-    assert staff_client.get(reverse("admin:core_creditnote_change", args=[note.pk])).status_code == 200
+    page = staff_client.get(reverse("admin:core_creditnote_change", args=[note.pk])).content.decode()
+    assert reverse("admin:core_creditnote_pdf", args=[note.pk]) in page
+    response = staff_client.get(reverse("admin:core_creditnote_pdf", args=[note.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")

@@ -1,5 +1,6 @@
 """Account lifecycle: activation, login and its throttling, forgotten password, password and email change."""
 
+import datetime
 import html
 import re
 
@@ -273,12 +274,63 @@ def test_email_change_takes_effect_only_after_the_link(client, family, django_ca
     family.parent.refresh_from_db()
     assert family.parent.email == "parent@example.org"  # opening the link changes nothing
 
-    assert client.post(url).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(url).status_code == 302
     family.parent.refresh_from_db()
     family.user.refresh_from_db()
     assert family.parent.email == family.user.email == "nouveau@example.org"
     assert get_user(client) == family.user
+    [_, notice] = mail.outbox
+    assert notice.to == ["parent@example.org"]
+    assert notice.subject == "L'adresse email de votre Espace Famille a été modifiée"
+    assert "no***@e***.org" in notice.body and "nouveau@example.org" not in notice.body
     assert client.post(url).status_code == 400  # used once
+    assert len(mail.outbox) == 2
+
+
+def test_the_old_address_is_told_of_the_change_with_the_new_one_masked(family, django_capture_on_commit_callbacks):
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="nouveau@example.org")
+    token = link_in(mail.outbox[0]).rstrip("/").rsplit("/", 1)[1]
+    changed_at = datetime.datetime(2026, 11, 27, 13, 28, tzinfo=datetime.UTC)  # 14h28 in Paris
+    send(accounts.guardian_confirm_email_change, django_capture_on_commit_callbacks, token=token, now=changed_at)
+
+    [_, notice] = mail.outbox
+    assert notice.to == ["parent@example.org"]
+    assert notice.subject == "L'adresse email de votre Espace Famille a été modifiée"
+    guardian = family.parent
+    assert notice.body == f"""Bonjour {guardian.first_name} {guardian.last_name},
+
+L'adresse email de votre compte Espace Famille a été modifiée le vendredi 27 novembre 2026 à 14h28. \
+La nouvelle adresse est no***@e***.org (masquée en partie) : elle sert désormais d'identifiant pour vous \
+connecter et c'est à elle que l'Espace Famille écrira.
+
+Si vous êtes à l'origine de ce changement, vous n'avez rien à faire.
+
+Si ce n'est pas vous, quelqu'un a peut-être accédé à votre compte : contactez la mairie sans attendre pour \
+qu'elle rétablisse votre adresse. Cette adresse-ci ne permet plus de vous connecter ni de réinitialiser votre \
+mot de passe.
+
+--
+Mairie de Valbourg — Espace Famille
+Ce message est envoyé automatiquement, merci de ne pas y répondre.
+
+"""
+    html_body = notice.alternatives[0].content
+    assert "<strong>no***@e***.org</strong>" in html_body and "vendredi 27 novembre 2026 à 14h28" in html_body
+    assert "contactez la mairie sans attendre" in html_body
+    assert "nouveau@example.org" not in notice.body + html_body + notice.subject
+    log = EmailLog.objects.get(kind="email_changed_notice")
+    assert log.recipient == "parent@example.org" and log.household == family.household
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [("nouveau@example.org", "no***@e***.org"), ("jo@gmail.com", "j***@g***.com"),
+     ("jean.dupont@mairie.gouv.fr", "je***@m***.fr"), ("x@localhost", "x***@l***")],
+)
+def test_mask_email_keeps_only_what_lets_its_owner_recognise_it(address, masked):
+    assert accounts.mask_email(address) == masked
 
 
 def test_email_change_needs_the_password_and_a_free_address(client, family, other_family):
