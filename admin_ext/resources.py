@@ -7,10 +7,15 @@ household, children on their first name and birth date. Nothing is ever deleted 
 """
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.utils.safestring import mark_safe
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.models import Booking, Child, Guardian, Household, Invoice, Payment, School
 
@@ -85,6 +90,24 @@ RELATED_COLUMNS = _slot_columns("responsable", GUARDIAN_SLOTS, GUARDIAN_COLUMNS)
 )
 
 
+class _Diff(resources.Diff):
+    """The preview's row diff, skipping the cells empty on both sides (most of a row's 65
+    columns): diff_match_patch renders them as "" anyway, at a cost that adds up over 10,000 rows."""
+
+    def as_html(self):
+        empty = [left == "" and right == "" for left, right in zip(self.left, self.right, strict=False)]
+        left, right = self.left, self.right
+        self.left = [value for value, skip in zip(left, empty, strict=False) if not skip]
+        self.right = [value for value, skip in zip(right, empty, strict=False) if not skip]
+        try:
+            cells = iter(super().as_html())
+        finally:
+            self.left, self.right = left, right
+        return [mark_safe("") if skip else next(cells) for skip in empty]
+
+
+HOUSEHOLD_FIELDS = ["reference", "name", "address_line1", "address_line2", "postal_code", "city", "is_resident"]
+
 # Empty spreadsheet cells read as None: text columns store them as "" (the columns are NOT NULL).
 TEXT = widgets.CharWidget(allow_blank=True)
 
@@ -98,6 +121,51 @@ class _HouseholdResourceBase(resources.ModelResource):
     city = fields.Field(attribute="city", column_name="commune", widget=TEXT)
     is_resident = fields.Field(attribute="is_resident", column_name="resident", widget=OuiNonWidget())
 
+    # --- import: what every row needs, read once for the whole file ---------------------------
+    # A 10,000-row file must cost a handful of queries, not a dozen per row: the households of the
+    # file with their guardians and children (CachedInstanceLoader + get_queryset), the schools and
+    # the guardian emails already in use are read once; rows are validated in memory; households,
+    # guardians, children and their history rows are written in bulk (Meta.use_bulk).
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._schools_by_name = None
+        self._reference_rows = {}
+        self._email_rows = {}
+        self._email_owners = {}
+        self._history_user = None
+        self._import_fields = None
+
+    @classmethod
+    def get_diff_class(cls):
+        return _Diff
+
+    def get_import_fields(self):
+        # Asked several times per row by django-import-export; the fields do not change.
+        if self._import_fields is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def get_queryset(self):
+        return Household.objects.prefetch_related(
+            "guardians", Prefetch("children", queryset=Child.objects.select_related("school"))
+        )
+
+    def before_import(self, dataset, **kwargs):
+        user = kwargs.get("user")
+        self._history_user = user if getattr(user, "is_authenticated", False) else None
+        self._schools()
+        reference = self.fields["reference"]
+        references, emails = defaultdict(list), defaultdict(list)
+        for number, values in enumerate(dataset, 1):
+            row = dict(zip(dataset.headers, values, strict=False))
+            if reference.column_name in row and (value := reference.clean(row)):
+                references[value].append(number)
+            for n in range(1, GUARDIAN_SLOTS + 1):
+                if email := _text(row, f"responsable{n}_email").lower():
+                    emails[email].append((number, n))
+        self._reference_rows, self._email_rows = references, emails
+        self._email_owners = Guardian.email_owners(emails)
+
     # --- import: read the related columns of a row, validate them, remember the plan ----------
     def import_instance(self, instance, row, **kwargs):
         errors = {}
@@ -108,21 +176,33 @@ class _HouseholdResourceBase(resources.ModelResource):
         for column in ("reference", "nom"):
             if not _text(row, column):
                 errors.setdefault(column, []).append(ValidationError("Obligatoire."))
-        instance._import_guardians = self._read_guardians(instance, row, errors)
+        number = kwargs.get("row_number")
+        first = self._reference_rows.get(instance.reference, [number])[0]
+        if first != number:
+            # One row per household: a second row for the same reference is a mistake in the file.
+            errors.setdefault("reference", []).append(
+                ValidationError(f"Référence en double : ce foyer figure déjà ligne {first} du fichier.")
+            )
+        instance._import_guardians = self._read_guardians(instance, row, number, errors)
         instance._import_children = self._read_children(instance, row, errors)
         if errors:
             raise ValidationError(errors)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # The reference is unique: the instance loader matched it against the database and
+        # before_import against the rest of the file, so no query per row here.
+        super().validate_instance(instance, import_validation_errors, validate_unique=False)
+
     def _schools(self):
         """Schools by lowercase name, read once per import rather than once per row."""
-        if getattr(self, "_schools_by_name", None) is None:
+        if self._schools_by_name is None:
             self._schools_by_name = {s.name.lower(): s for s in School.objects.all()}
         return self._schools_by_name
 
     def _existing(self, instance, related_name):
         return list(getattr(instance, related_name).all()) if instance.pk else []
 
-    def _read_guardians(self, instance, row, errors):
+    def _read_guardians(self, instance, row, number, errors):
         existing = {(g.first_name.lower(), g.last_name.lower()): g for g in self._existing(instance, "guardians")}
         has_billing = any(g.is_billing_contact for g in existing.values())
         plan = []
@@ -145,8 +225,26 @@ class _HouseholdResourceBase(resources.ModelResource):
             for key, value in values.items():
                 setattr(guardian, key, value)
             self._check(guardian, prefix, GUARDIAN_COLUMNS, errors)
+            self._check_email(guardian, number, n, errors)
             plan.append((guardian, changed))
         return plan
+
+    def _check_email(self, guardian, number, slot, errors):
+        """Guardian.clean's rule (an email belongs to one guardian), checked against the emails
+        read once in before_import: those in the database, and those given earlier in the file
+        (the first guardian to give an email keeps it, as if the rows were saved one by one)."""
+        if not guardian.email:
+            return
+        column = f"responsable{slot}_email"
+        owner = self._email_owners.get(guardian.email)
+        if owner is not None and owner != guardian.pk:
+            errors.setdefault(column, []).append(ValidationError(Guardian.EMAIL_TAKEN))
+            return
+        first_number, first_slot = self._email_rows.get(guardian.email, [(number, slot)])[0]
+        if (first_number, first_slot) != (number, slot):
+            place = "de cette ligne" if first_number == number else f"de la ligne {first_number}"
+            message = f"{Guardian.EMAIL_TAKEN.removesuffix('.')} (responsable{first_slot} {place})."
+            errors.setdefault(column, []).append(ValidationError(message))
 
     def _read_children(self, instance, row, errors):
         existing = {(c.first_name.lower(), c.birth_date): c for c in self._existing(instance, "children")}
@@ -188,15 +286,24 @@ class _HouseholdResourceBase(resources.ModelResource):
         return plan
 
     def _check(self, obj, prefix, columns, errors):
-        """Run the model's own validation (Guardian.clean checks the email is free, Child.clean
-        the school matches the grade); report each error under its spreadsheet column."""
+        """Run the model's own validation without a query: its fields, and Child.clean (the
+        school matches the grade). The school comes from the schools read once, so its foreign
+        key needs no check; Guardian.clean's email rule is _check_email. Each error is reported
+        under its spreadsheet column."""
         column_of = {attr: prefix + suffix for suffix, attr in columns.items()}
+        problems = {}
         try:
-            obj.full_clean(exclude=["household", "user"], validate_unique=False, validate_constraints=False)
+            obj.clean_fields(exclude=["household", "user", "school"])
         except ValidationError as error:
-            for attr, messages in error.message_dict.items():
-                column = column_of.get(attr, prefix.rstrip("_"))
-                errors.setdefault(column, []).extend(ValidationError(m) for m in messages)
+            problems = error.update_error_dict(problems)
+        if isinstance(obj, Child):
+            try:
+                obj.clean()
+            except ValidationError as error:
+                problems = error.update_error_dict(problems)
+        for attr, messages in ValidationError(problems).message_dict.items() if problems else ():
+            column = column_of.get(attr, prefix.rstrip("_"))
+            errors.setdefault(column, []).extend(ValidationError(m) for m in messages)
 
     # --- skip unchanged rows, so that importing the same file twice writes nothing -------------
     def skip_row(self, instance, original, row, import_validation_errors=None):
@@ -205,11 +312,53 @@ class _HouseholdResourceBase(resources.ModelResource):
         related_changed = any(changed for _, changed in instance._import_guardians + instance._import_children)
         return not related_changed and super().skip_row(instance, original, row, import_validation_errors)
 
-    def after_save_instance(self, instance, row, **kwargs):
-        for obj, changed in instance._import_guardians + instance._import_children:
-            if changed:
-                obj.household = instance
-                obj.save()
+    # --- write in bulk, with the history rows that save() would have written -------------------
+    def get_bulk_update_fields(self):
+        return [name for name in HOUSEHOLD_FIELDS if name != "reference"]
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.create_instances and (using_transactions or not dry_run):
+            try:
+                bulk_create_with_history(
+                    self.create_instances, Household, batch_size=batch_size, default_user=self._history_user
+                )
+                self._save_related(self.create_instances, batch_size)
+            except Exception as error:
+                self.handle_import_error(result, error, raise_errors)
+            finally:
+                self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.update_instances and (using_transactions or not dry_run):
+            try:
+                bulk_update_with_history(
+                    self.update_instances, Household, self.get_bulk_update_fields(), batch_size=batch_size,
+                    default_user=self._history_user,
+                )
+                self._save_related(self.update_instances, batch_size)
+            except Exception as error:
+                self.handle_import_error(result, error, raise_errors)
+            finally:
+                self.update_instances.clear()
+
+    def _save_related(self, households, batch_size):
+        """Insert the new guardians and children of `households`, update the changed ones."""
+        new, changed = {Guardian: [], Child: []}, {Guardian: [], Child: []}
+        for household in households:
+            for obj, is_changed in household._import_guardians + household._import_children:
+                if obj.pk is None:
+                    obj.household = household
+                    new[type(obj)].append(obj)
+                elif is_changed:
+                    changed[type(obj)].append(obj)
+        for model, columns in ((Guardian, GUARDIAN_COLUMNS), (Child, CHILD_COLUMNS)):
+            if new[model]:
+                bulk_create_with_history(new[model], model, batch_size=batch_size, default_user=self._history_user)
+            if changed[model]:
+                bulk_update_with_history(
+                    changed[model], model, list(columns.values()), batch_size=batch_size,
+                    default_user=self._history_user,
+                )
 
     # --- export: the same columns, from the database (or from the row being previewed) --------
     def export_field(self, field, instance, **kwargs):
@@ -246,12 +395,13 @@ def _build_household_resource():
     related = {
         column.replace("-", "_"): fields.Field(column_name=column, attribute=None) for column in RELATED_COLUMNS
     }
-    household_columns = ["reference", "name", "address_line1", "address_line2", "postal_code", "city", "is_resident"]
-
     class Meta:
         model = Household
-        fields = household_columns + list(related)
+        fields = HOUSEHOLD_FIELDS + list(related)
         import_id_fields = ["reference"]
+        instance_loader_class = CachedInstanceLoader
+        use_bulk = True
+        batch_size = 1000
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
