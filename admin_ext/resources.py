@@ -11,7 +11,6 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.utils.safestring import mark_safe
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import CachedInstanceLoader
@@ -81,6 +80,13 @@ def _parse_date(text):
     raise ValidationError(f"« {text} » : date attendue au format JJ/MM/AAAA.")
 
 
+def _changed_fields(obj, values):
+    """The attributes `values` would change on `obj`: all of them for an object not yet saved."""
+    if obj.pk is None:
+        return tuple(values)
+    return tuple(name for name, value in values.items() if getattr(obj, name) != value)
+
+
 def _slot_columns(prefix, slots, columns):
     return [f"{prefix}{n}_{suffix}" for n in range(1, slots + 1) for suffix in columns]
 
@@ -91,8 +97,14 @@ RELATED_COLUMNS = _slot_columns("responsable", GUARDIAN_SLOTS, GUARDIAN_COLUMNS)
 
 
 class _Diff(resources.Diff):
-    """The preview's row diff, skipping the cells empty on both sides (most of a row's 65
-    columns): diff_match_patch renders them as "" anyway, at a cost that adds up over 10,000 rows."""
+    """The preview's row diff, as django-import-export draws it, minus work that adds up over
+    10,000 rows: the guardian and child columns have no attribute, so they read as "" without
+    asking each field, and cells empty on both sides (most of a row's 65) are not handed to
+    diff_match_patch, which renders them as "" anyway."""
+
+    @classmethod
+    def _read_field_values(cls, resource, instance):
+        return [field.export(instance) if field.attribute else "" for field in resource.get_import_fields()]
 
     def as_html(self):
         empty = [left == "" and right == "" for left, right in zip(self.left, self.right, strict=False)]
@@ -123,15 +135,16 @@ class _HouseholdResourceBase(resources.ModelResource):
 
     # --- import: what every row needs, read once for the whole file ---------------------------
     # A 10,000-row file must cost a handful of queries, not a dozen per row: the households of the
-    # file with their guardians and children (CachedInstanceLoader + get_queryset), the schools and
-    # the guardian emails already in use are read once; rows are validated in memory; households,
-    # guardians, children and their history rows are written in bulk (Meta.use_bulk).
+    # file (CachedInstanceLoader), their guardians and children, the schools and the guardian
+    # emails already in use are read once; rows are validated in memory; households, guardians,
+    # children and their history rows are written in bulk (Meta.use_bulk).
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._schools_by_name = None
         self._reference_rows = {}
         self._email_rows = {}
         self._email_owners = {}
+        self._existing_related = {"guardians": {}, "children": {}}
         self._history_user = None
         self._import_fields = None
 
@@ -144,11 +157,6 @@ class _HouseholdResourceBase(resources.ModelResource):
         if self._import_fields is None:
             self._import_fields = super().get_import_fields()
         return self._import_fields
-
-    def get_queryset(self):
-        return Household.objects.prefetch_related(
-            "guardians", Prefetch("children", queryset=Child.objects.select_related("school"))
-        )
 
     def before_import(self, dataset, **kwargs):
         user = kwargs.get("user")
@@ -165,6 +173,22 @@ class _HouseholdResourceBase(resources.ModelResource):
                     emails[email].append((number, n))
         self._reference_rows, self._email_rows = references, emails
         self._email_owners = Guardian.email_owners(emails)
+        # Kept apart from the households (not prefetched onto them): django-import-export deep-copies
+        # each household to diff it, and copying its guardians and children too would cost more.
+        in_file = {"household__reference__in": list(references)}
+        for related_name, queryset in (
+            ("guardians", Guardian.objects.filter(**in_file)),
+            ("children", Child.objects.filter(**in_file).select_related("school")),
+        ):
+            by_household = self._existing_related[related_name] = defaultdict(list)
+            for obj in queryset:
+                by_household[obj.household_id].append(obj)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        # The guardian and child columns have no attribute: _read_guardians and _read_children
+        # read them.
+        if field.attribute:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
 
     # --- import: read the related columns of a row, validate them, remember the plan ----------
     def import_instance(self, instance, row, **kwargs):
@@ -202,8 +226,11 @@ class _HouseholdResourceBase(resources.ModelResource):
     def _existing(self, instance, related_name):
         return list(getattr(instance, related_name).all()) if instance.pk else []
 
+    def _existing_in_file(self, instance, related_name):
+        return self._existing_related[related_name].get(instance.pk, []) if instance.pk else []
+
     def _read_guardians(self, instance, row, number, errors):
-        existing = {(g.first_name.lower(), g.last_name.lower()): g for g in self._existing(instance, "guardians")}
+        existing = {(g.first_name.lower(), g.last_name.lower()): g for g in self._existing_in_file(instance, "guardians")}
         has_billing = any(g.is_billing_contact for g in existing.values())
         plan = []
         for n in range(1, GUARDIAN_SLOTS + 1):
@@ -221,7 +248,7 @@ class _HouseholdResourceBase(resources.ModelResource):
             if guardian is None:
                 guardian = Guardian(household=instance if instance.pk else None)
                 guardian.is_billing_contact = not has_billing and n == 1
-            changed = guardian.pk is None or any(getattr(guardian, k) != v for k, v in values.items())
+            changed = _changed_fields(guardian, values)
             for key, value in values.items():
                 setattr(guardian, key, value)
             self._check(guardian, prefix, GUARDIAN_COLUMNS, errors)
@@ -237,8 +264,9 @@ class _HouseholdResourceBase(resources.ModelResource):
             return
         column = f"responsable{slot}_email"
         owner = self._email_owners.get(guardian.email)
-        if owner is not None and owner != guardian.pk:
-            errors.setdefault(column, []).append(ValidationError(Guardian.EMAIL_TAKEN))
+        if owner is not None:
+            if owner != guardian.pk:
+                errors.setdefault(column, []).append(ValidationError(Guardian.EMAIL_TAKEN))
             return
         first_number, first_slot = self._email_rows.get(guardian.email, [(number, slot)])[0]
         if (first_number, first_slot) != (number, slot):
@@ -247,7 +275,7 @@ class _HouseholdResourceBase(resources.ModelResource):
             errors.setdefault(column, []).append(ValidationError(message))
 
     def _read_children(self, instance, row, errors):
-        existing = {(c.first_name.lower(), c.birth_date): c for c in self._existing(instance, "children")}
+        existing = {(c.first_name.lower(), c.birth_date): c for c in self._existing_in_file(instance, "children")}
         schools = self._schools()
         plan = []
         for n in range(1, CHILD_SLOTS + 1):
@@ -278,7 +306,7 @@ class _HouseholdResourceBase(resources.ModelResource):
             child = existing.get((values["first_name"].lower(), values["birth_date"]))
             if child is None:
                 child = Child(household=instance if instance.pk else None)
-            changed = child.pk is None or any(getattr(child, k) != v for k, v in values.items())
+            changed = _changed_fields(child, values)
             for key, value in values.items():
                 setattr(child, key, value)
             self._check(child, prefix, CHILD_COLUMNS, errors)
@@ -286,14 +314,15 @@ class _HouseholdResourceBase(resources.ModelResource):
         return plan
 
     def _check(self, obj, prefix, columns, errors):
-        """Run the model's own validation without a query: its fields, and Child.clean (the
-        school matches the grade). The school comes from the schools read once, so its foreign
-        key needs no check; Guardian.clean's email rule is _check_email. Each error is reported
-        under its spreadsheet column."""
+        """Run the model's own validation without a query: the imported fields, and Child.clean
+        (the school matches the grade). The school comes from the schools read once, so its
+        foreign key needs no check; Guardian.clean's email rule is _check_email. Each error is
+        reported under its spreadsheet column."""
         column_of = {attr: prefix + suffix for suffix, attr in columns.items()}
+        not_imported = [f.name for f in obj._meta.concrete_fields if f.name not in column_of]
         problems = {}
         try:
-            obj.clean_fields(exclude=["household", "user", "school"])
+            obj.clean_fields(exclude=[*not_imported, "school"])
         except ValidationError as error:
             problems = error.update_error_dict(problems)
         if isinstance(obj, Child):
@@ -309,6 +338,9 @@ class _HouseholdResourceBase(resources.ModelResource):
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors or instance.pk is None:
             return False
+        instance._import_changed_fields = tuple(
+            name for name in self.get_bulk_update_fields() if getattr(instance, name) != getattr(original, name)
+        )
         related_changed = any(changed for _, changed in instance._import_guardians + instance._import_children)
         return not related_changed and super().skip_row(instance, original, row, import_validation_errors)
 
@@ -331,10 +363,8 @@ class _HouseholdResourceBase(resources.ModelResource):
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.update_instances and (using_transactions or not dry_run):
             try:
-                bulk_update_with_history(
-                    self.update_instances, Household, self.get_bulk_update_fields(), batch_size=batch_size,
-                    default_user=self._history_user,
-                )
+                # A household whose guardian or child alone changed gets its history row, as save() did.
+                self._update_changed(self.update_instances, Household, lambda h: h._import_changed_fields, batch_size)
                 self._save_related(self.update_instances, batch_size)
             except Exception as error:
                 self.handle_import_error(result, error, raise_errors)
@@ -345,20 +375,27 @@ class _HouseholdResourceBase(resources.ModelResource):
         """Insert the new guardians and children of `households`, update the changed ones."""
         new, changed = {Guardian: [], Child: []}, {Guardian: [], Child: []}
         for household in households:
-            for obj, is_changed in household._import_guardians + household._import_children:
+            for obj, obj_changed in household._import_guardians + household._import_children:
                 if obj.pk is None:
                     obj.household = household
                     new[type(obj)].append(obj)
-                elif is_changed:
+                elif obj_changed:
+                    obj._import_changed_fields = obj_changed
                     changed[type(obj)].append(obj)
-        for model, columns in ((Guardian, GUARDIAN_COLUMNS), (Child, CHILD_COLUMNS)):
+        for model in (Guardian, Child):
             if new[model]:
                 bulk_create_with_history(new[model], model, batch_size=batch_size, default_user=self._history_user)
-            if changed[model]:
-                bulk_update_with_history(
-                    changed[model], model, list(columns.values()), batch_size=batch_size,
-                    default_user=self._history_user,
-                )
+            self._update_changed(changed[model], model, lambda obj: obj._import_changed_fields, batch_size)
+
+    def _update_changed(self, objs, model, changed_fields, batch_size):
+        """bulk_update_with_history, writing only the columns that changed: Django's bulk_update
+        builds one CASE per column and object, so a column written for nothing costs as much as
+        one that changed. Objects are grouped by the columns they change."""
+        groups = defaultdict(list)
+        for obj in objs:
+            groups[changed_fields(obj)].append(obj)
+        for fields, group in groups.items():
+            bulk_update_with_history(group, model, list(fields), batch_size=batch_size, default_user=self._history_user)
 
     # --- export: the same columns, from the database (or from the row being previewed) --------
     def export_field(self, field, instance, **kwargs):
