@@ -96,14 +96,23 @@ RELATED_COLUMNS = _slot_columns("responsable", GUARDIAN_SLOTS, GUARDIAN_COLUMNS)
 )
 
 
+EMPTY_CELL = mark_safe("")
+
+
 class _Diff(resources.Diff):
     """The preview's row diff, as django-import-export draws it, minus work that adds up over
     10,000 rows: the guardian and child columns have no attribute, so they read as "" without
-    asking each field, and cells empty on both sides (most of a row's 65) are not handed to
+    asking each field, and cells empty on both sides (most of a row's 49) are not handed to
     diff_match_patch, which renders them as "" anyway."""
 
-    @classmethod
-    def _read_field_values(cls, resource, instance):
+    def __init__(self, resource, instance, new):  # not super(): it would read every field
+        self.left, self.right, self.new = self._values(resource, instance), [], new
+
+    def compare_with(self, resource, instance):
+        self.right = self._values(resource, instance)
+
+    @staticmethod
+    def _values(resource, instance):
         return [field.export(instance) if field.attribute else "" for field in resource.get_import_fields()]
 
     def as_html(self):
@@ -115,7 +124,7 @@ class _Diff(resources.Diff):
             cells = iter(super().as_html())
         finally:
             self.left, self.right = left, right
-        return [mark_safe("") if skip else next(cells) for skip in empty]
+        return [EMPTY_CELL if skip else next(cells) for skip in empty]
 
 
 HOUSEHOLD_FIELDS = ["reference", "name", "address_line1", "address_line2", "postal_code", "city", "is_resident"]

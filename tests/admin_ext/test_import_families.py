@@ -1,3 +1,4 @@
+import copy
 import io
 
 import pytest
@@ -5,6 +6,7 @@ import tablib
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from import_export.resources import Diff
 
 from admin_ext.resources import HOUSEHOLD_COLUMNS, HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household
@@ -314,3 +316,18 @@ def test_a_household_given_twice_in_the_file_is_refused(town):
     assert invalid.number == 3
     assert invalid.field_specific_errors["reference"] == ["Référence en double : ce foyer figure déjà ligne 1 du fichier."]
     assert not Household.objects.filter(reference__startswith="Q").exists()
+
+
+@pytest.mark.parametrize("new", [False, True], ids=["changed", "new"])
+def test_the_preview_diff_reads_as_django_import_export_draws_it(family, new):
+    resource = HouseholdResource()
+    household = Household.objects.get(pk=family.household.pk)
+    imported = copy.deepcopy(household)
+    imported.address_line1, imported.is_resident = "1 rue <Neuve> & co", not household.is_resident
+    drawn = []
+    for diff_class in (Diff, resource.get_diff_class()):
+        diff = diff_class(resource, household, new)
+        diff.compare_with(resource, imported)
+        drawn.append(diff.as_html())
+    assert drawn[0] == drawn[1]
+    assert len(drawn[1]) == len(HOUSEHOLD_COLUMNS) and "Neuve" in "".join(drawn[1])
