@@ -3,6 +3,7 @@ import io
 
 import pytest
 import tablib
+from django.contrib.admin.models import ADDITION, LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -143,7 +144,11 @@ def test_the_admin_preview_then_confirmation_imports_a_valid_file(client, town, 
     confirm = {key: hidden[key] for key in ("import_file_name", "original_file_name", "format", "resource")}
     response = client.post(reverse("admin:core_household_process_import"), confirm)
     assert response.status_code == 302
-    assert Household.objects.get(reference="F0900").children.get().first_name == "Paul"
+    household = Household.objects.get(reference="F0900")
+    assert household.children.get().first_name == "Paul"
+    (entry,) = LogEntry.objects.filter(object_id=str(household.pk))
+    assert entry.action_flag == ADDITION and entry.user == gestionnaire
+    assert household.history.get().history_user == gestionnaire
 
 
 def test_empty_spreadsheet_cells_are_stored_as_empty_text(town):
