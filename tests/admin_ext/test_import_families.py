@@ -336,3 +336,22 @@ def test_the_preview_diff_reads_as_django_import_export_draws_it(family, new):
         drawn.append(diff.as_html())
     assert drawn[0] == drawn[1]
     assert len(drawn[1]) == len(HOUSEHOLD_COLUMNS) and "Neuve" in "".join(drawn[1])
+
+
+def test_an_email_taken_while_the_file_is_imported_is_reported_and_nothing_is_written(town, monkeypatch):
+    """Rows are checked first and written in bulk afterwards: a write the checks could not foresee
+    (another agent saving the same email meanwhile) fails the whole import, not just one row."""
+    from tests.factories import GuardianFactory
+
+    owners_before_the_race = Guardian.email_owners
+
+    def email_taken_meanwhile(emails):
+        owners = owners_before_the_race(emails)
+        GuardianFactory(email="julie.1@example.net")
+        return owners
+
+    monkeypatch.setattr(Guardian, "email_owners", email_taken_meanwhile)
+    before = _counts()
+    result = _import(_families(range(3)))
+    assert result.has_errors() and result.base_errors
+    assert _counts() == before
