@@ -173,8 +173,9 @@ class _HouseholdResourceBase(resources.ModelResource):
         self._schools()
         reference = self.fields["reference"]
         references, emails = defaultdict(list), defaultdict(list)
+        headers = dataset.headers or []  # without them, django-import-export reports the file
         for number, values in enumerate(dataset, 1):
-            row = dict(zip(dataset.headers, values, strict=False))
+            row = dict(zip(headers, values, strict=False))
             if reference.column_name in row and (value := reference.clean(row)):
                 references[value].append(number)
             for n in range(1, GUARDIAN_SLOTS + 1):

@@ -355,3 +355,13 @@ def test_an_email_taken_while_the_file_is_imported_is_reported_and_nothing_is_wr
     result = _import(_families(range(3)))
     assert result.has_errors() and result.base_errors
     assert _counts() == before
+
+
+def test_a_file_without_the_reference_column_is_reported_and_imports_nothing(town):
+    columns = [c for c in HOUSEHOLD_COLUMNS if c != "reference"]
+    dataset = tablib.Dataset([_family(1)[c] if c in _family(1) else "" for c in columns], headers=columns)
+    before = _counts()
+    result = _import(dataset)
+    (error,) = result.base_errors
+    assert "reference" in str(error.error)
+    assert _counts() == before
