@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Families import at town scale: a 10,000-household spreadsheet (xlsx, the format of
 docs/import-familles.md), read and imported through django-import-export the way the admin does
-it (HouseholdResource.import_data, dry run then real import, all or nothing in one transaction).
+it (HouseholdResource.import_data, dry run then real import, all or nothing in one transaction),
+then the same file again (every row unchanged, nothing written).
 
 Runs on a fresh copy of the bench database (CREATE DATABASE … TEMPLATE), dropped afterwards.
 Writes bench/results/import_households.json.
@@ -147,12 +148,18 @@ def main():
         (content, children), build = timed(build_spreadsheet, args.households)
         dataset, read = timed(read_spreadsheet, content)
         before = Household.objects.count(), Guardian.objects.count(), Child.objects.count()
+        load_before = os.getloadavg()[0]
         _, dry = timed(run_import, dataset, dry_run=True, profile="import_households_dry" if args.profile else None)
         assert (Household.objects.count(), Guardian.objects.count(), Child.objects.count()) == before
         result, real = timed(run_import, dataset, dry_run=False, profile="import_households" if args.profile else None)
         created = Household.objects.count() - before[0]
         new_children = Child.objects.count() - before[2]
         assert created == args.households and new_children == children, (created, new_children)
+        after = Household.objects.count(), Guardian.objects.count(), Child.objects.count()
+        again, reimport = timed(run_import, dataset, dry_run=False)
+        assert again.totals.get("skip") == args.households, again.totals
+        assert (Household.objects.count(), Guardian.objects.count(), Child.objects.count()) == after
+        load_after = os.getloadavg()[0]
         connection.close()
     finally:
         drop_database(copy_url)
@@ -163,6 +170,7 @@ def main():
         ["fichier lu (format XLSX de l'admin)", f"{read:.1f}", f"{len(dataset)} lignes", ""],
         ["prévisualisation (dry run)", f"{dry:.1f}", f"{args.households / dry:.0f} foyers/s", "ok" if dry <= target else "RATÉ"],
         ["import réel (une transaction)", f"{real:.1f}", f"{args.households / real:.0f} foyers/s", "ok" if real <= target else "RATÉ"],
+        ["réimport du même fichier (rien ne change)", f"{reimport:.1f}", f"{args.households / reimport:.0f} foyers/s", ""],
     ]
     print_table(
         f"Import des familles — {args.households} foyers, {children} enfants, PostgreSQL (cible ≤ {target:.0f} s)",
@@ -174,7 +182,10 @@ def main():
         {
             "households": args.households, "children": children, "rows_new": result.totals.get("new"),
             "xlsx_bytes": len(content), "build_s": round(build, 2), "read_s": round(read, 2),
-            "dry_run_s": round(dry, 2), "import_s": round(real, 2), "target_s": target,
+            "dry_run_s": round(dry, 2), "import_s": round(real, 2), "reimport_s": round(reimport, 2),
+            "target_s": target,
+            # Load average (1 min) of the machine before and after: the machine may be shared.
+            "load_average": [round(load_before, 2), round(load_after, 2)],
         },
     )
 

@@ -143,13 +143,21 @@ class Guardian(Address):
     def has_activated_account(self):
         return self.user_id is not None and self.email_verified_at is not None
 
+    EMAIL_TAKEN = "Cette adresse email est déjà celle d'un autre responsable."
+
+    @classmethod
+    def email_owners(cls, emails):
+        """{email: guardian id} for those of `emails` (normalised) already used: one query to
+        check many guardians at once, as a spreadsheet import does."""
+        return dict(cls.objects.filter(email__in=set(emails)).values_list("email", "pk"))
+
     def clean(self):
         # Store "no email" as NULL so that the conditional unique constraint ignores it.
         self.email = (self.email or "").strip().lower() or None
         if self.email:
             others = Guardian.objects.filter(email=self.email).exclude(pk=self.pk)
             if others.exists():
-                raise ValidationError({"email": "Cette adresse email est déjà celle d'un autre responsable."})
+                raise ValidationError({"email": self.EMAIL_TAKEN})
 
 
 class Child(models.Model):

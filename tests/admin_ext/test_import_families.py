@@ -1,8 +1,13 @@
+import copy
 import io
 
 import pytest
 import tablib
+from django.contrib.admin.models import ADDITION, LogEntry
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from import_export.resources import Diff
 
 from admin_ext.resources import HOUSEHOLD_COLUMNS, HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household
@@ -139,7 +144,11 @@ def test_the_admin_preview_then_confirmation_imports_a_valid_file(client, town, 
     confirm = {key: hidden[key] for key in ("import_file_name", "original_file_name", "format", "resource")}
     response = client.post(reverse("admin:core_household_process_import"), confirm)
     assert response.status_code == 302
-    assert Household.objects.get(reference="F0900").children.get().first_name == "Paul"
+    household = Household.objects.get(reference="F0900")
+    assert household.children.get().first_name == "Paul"
+    (entry,) = LogEntry.objects.filter(object_id=str(household.pk))
+    assert entry.action_flag == ADDITION and entry.user == gestionnaire
+    assert household.history.get().history_user == gestionnaire
 
 
 def test_empty_spreadsheet_cells_are_stored_as_empty_text(town):
@@ -148,3 +157,211 @@ def test_empty_spreadsheet_cells_are_stored_as_empty_text(town):
     result = _import(_dataset(row))
     assert not result.has_errors() and not result.has_validation_errors()
     assert Household.objects.get(reference="F0950").address_line2 == ""
+
+
+# --- at scale: a constant number of queries, history rows, all or nothing ---------------------------
+
+
+def _family(number, **values):
+    """A household row with two guardians and two children, unique by `number`."""
+    return {
+        "reference": f"Q{number:04d}",
+        "nom": "MARTIN",
+        "adresse": "8 rue des Écoles",
+        "resident": "oui",
+        "responsable1_civilite": "Mme",
+        "responsable1_prenom": "Julie",
+        "responsable1_nom": "MARTIN",
+        "responsable1_email": f"julie.{number}@example.net",
+        "responsable2_civilite": "M",
+        "responsable2_prenom": "Marc",
+        "responsable2_nom": "MARTIN",
+        "responsable2_email": f"marc.{number}@example.net",
+        "enfant1_prenom": "Léo",
+        "enfant1_naissance": "14/03/2021",
+        "enfant1_ecole": "École maternelle Les Tilleuls",
+        "enfant1_classe": "MS",
+        "enfant2_prenom": "Lou",
+        "enfant2_naissance": "02/09/2017",
+        "enfant2_ecole": "École élémentaire Jules-Ferry",
+        "enfant2_classe": "CE1",
+        **values,
+    }
+
+
+def _families(numbers, **values):
+    return _dataset(*(_row(**_family(n, **values)) for n in numbers))
+
+
+def _writes(queries):
+    return [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "preview"])
+def test_importing_ten_times_more_households_costs_no_more_queries(town, dry_run, django_assert_max_num_queries):
+    with CaptureQueriesContext(connection) as five:
+        result = _import(_families(range(5)), dry_run=dry_run)
+    assert result.totals["new"] == 5 and not result.has_validation_errors()
+    with django_assert_max_num_queries(len(five)):
+        result = _import(_families(range(100, 150)), dry_run=dry_run)
+    assert result.totals["new"] == 50 and not result.has_validation_errors()
+    assert Child.objects.filter(household__reference__startswith="Q").count() == (0 if dry_run else 110)
+
+
+def test_updating_ten_times_more_households_costs_no_more_queries(town, django_assert_max_num_queries):
+    _import(_families(range(55)))
+    changes = {"adresse": "2 rue Neuve", "responsable2_telephone": "06 11 22 33 44", "enfant1_regime": "sans porc"}
+    with CaptureQueriesContext(connection) as five:
+        result = _import(_families(range(5), **changes))
+    assert result.totals["update"] == 5
+    with django_assert_max_num_queries(len(five)):
+        result = _import(_families(range(5, 55), **changes))
+    assert result.totals["update"] == 50
+    assert Household.objects.filter(address_line1="2 rue Neuve").count() == 55
+    assert Child.objects.filter(diet="sans porc").count() == 55
+    assert Guardian.objects.filter(phone_mobile="06 11 22 33 44").count() == 55
+
+
+def test_reimporting_a_file_writes_nothing_in_a_constant_number_of_queries(town, django_assert_max_num_queries):
+    _import(_families(range(50)))
+    with CaptureQueriesContext(connection) as five:
+        _import(_families(range(5)))
+    with django_assert_max_num_queries(len(five)), CaptureQueriesContext(connection) as fifty:
+        result = _import(_families(range(50)))
+    assert result.totals["skip"] == 50
+    assert _writes(fifty.captured_queries) == []
+
+
+def test_imported_households_guardians_and_children_have_their_history(town, gestionnaire):
+    HouseholdResource().import_data(_families(range(3)), user=gestionnaire, rollback_on_validation_errors=True)
+    for model, count in ((Household, 3), (Guardian, 6), (Child, 6)):
+        history = model.history.filter(history_type="+")
+        assert history.count() == count == model.objects.count()
+        assert {h.history_user for h in history} == {gestionnaire}
+    child = Child.objects.get(household__reference="Q0001", first_name="Lou")
+    assert child.history.get().school_id == town.elementaire.pk
+
+
+def test_a_reimport_with_changes_writes_history_for_what_changed_only(town):
+    _import(_families(range(2)))
+    result = _import(_families(range(2), **{"enfant2_regime": "végétarien"}))
+    assert [row.import_type for row in result.rows] == ["update", "update"]
+    assert Child.history.filter(history_type="~", first_name="Lou", diet="végétarien").count() == 2
+    assert not Child.history.filter(history_type="~", first_name="Léo").exists()
+    assert not Guardian.history.filter(history_type="~").exists()
+    # As when the household was saved row by row: its history says the household changed.
+    assert Household.history.filter(history_type="~").count() == 2
+    assert Child.objects.count() == 4
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "preview"])
+def test_one_bad_row_anywhere_in_a_long_file_imports_nothing(town, dry_run):
+    rows = [_row(**_family(n)) for n in range(30)]
+    rows[16] = _row(**_family(16, enfant2_naissance="31/02/2017"))
+    before = _counts()
+    result = _import(_dataset(*rows), dry_run=dry_run)
+    (invalid,) = result.invalid_rows
+    assert invalid.number == 17
+    assert invalid.field_specific_errors == {
+        "enfant2_naissance": [
+            "« 31/02/2017 » : date attendue au format JJ/MM/AAAA.",
+            "Ce champ ne peut pas contenir la valeur nulle.",
+        ]
+    }
+    assert _counts() == before
+    assert not Household.history.exists() and not Child.history.exists()
+
+
+def test_a_bad_row_after_batches_already_written_still_imports_nothing(town):
+    class SmallBatches(HouseholdResource):
+        class Meta(HouseholdResource.Meta):
+            batch_size = 2
+
+    rows = [_row(**_family(n)) for n in range(7)] + [_row(**_family(7, enfant1_classe="CM9"))]
+    before = _counts()
+    result = SmallBatches().import_data(_dataset(*rows), rollback_on_validation_errors=True)
+    assert [row.number for row in result.invalid_rows] == [8]
+    assert _counts() == before and not Guardian.history.exists()
+
+
+def test_an_email_already_used_by_another_household_is_refused(town, family):
+    result = _import(_dataset(_row(**_family(1, responsable2_email="Parent@Example.org"))))
+    (invalid,) = result.invalid_rows
+    assert invalid.field_specific_errors == {
+        "responsable2_email": ["Cette adresse email est déjà celle d'un autre responsable."]
+    }
+    assert not Household.objects.filter(reference="Q0001").exists()
+
+
+def test_a_guardian_reimported_with_their_own_email_keeps_it(town):
+    _import(_families(range(2)))
+    result = _import(_families(range(2), **{"responsable1_telephone": "06 00 00 00 00"}))
+    assert not result.has_validation_errors()
+    assert Guardian.objects.get(email="julie.1@example.net").phone_mobile == "06 00 00 00 00"
+
+
+def test_an_email_given_twice_in_the_file_is_refused_where_it_comes_again(town):
+    rows = [
+        _row(**_family(1)),
+        _row(**_family(2, responsable2_email="julie.1@example.net")),
+        _row(**_family(3, responsable2_email="julie.3@example.net")),
+    ]
+    result = _import(_dataset(*rows))
+    errors = {row.number: row.field_specific_errors for row in result.invalid_rows}
+    assert errors == {
+        2: {"responsable2_email": ["Cette adresse email est déjà celle d'un autre responsable (responsable1 de la ligne 1)."]},
+        3: {"responsable2_email": ["Cette adresse email est déjà celle d'un autre responsable (responsable1 de cette ligne)."]},
+    }
+    assert not Household.objects.filter(reference__startswith="Q").exists()
+
+
+def test_a_household_given_twice_in_the_file_is_refused(town):
+    result = _import(_dataset(_row(**_family(1)), _row(**_family(2)), _row(**_family(1, nom="DURAND"))))
+    (invalid,) = result.invalid_rows
+    assert invalid.number == 3
+    assert invalid.field_specific_errors["reference"] == ["Référence en double : ce foyer figure déjà ligne 1 du fichier."]
+    assert not Household.objects.filter(reference__startswith="Q").exists()
+
+
+@pytest.mark.parametrize("new", [False, True], ids=["changed", "new"])
+def test_the_preview_diff_reads_as_django_import_export_draws_it(family, new):
+    resource = HouseholdResource()
+    household = Household.objects.get(pk=family.household.pk)
+    imported = copy.deepcopy(household)
+    imported.address_line1, imported.is_resident = "1 rue <Neuve> & co", not household.is_resident
+    drawn = []
+    for diff_class in (Diff, resource.get_diff_class()):
+        diff = diff_class(resource, household, new)
+        diff.compare_with(resource, imported)
+        drawn.append(diff.as_html())
+    assert drawn[0] == drawn[1]
+    assert len(drawn[1]) == len(HOUSEHOLD_COLUMNS) and "Neuve" in "".join(drawn[1])
+
+
+def test_an_email_taken_while_the_file_is_imported_is_reported_and_nothing_is_written(town, monkeypatch):
+    """Rows are checked first and written in bulk afterwards: a write the checks could not foresee
+    (another agent saving the same email meanwhile) fails the whole import, not just one row."""
+    from tests.factories import GuardianFactory
+
+    owners_before_the_race = Guardian.email_owners
+
+    def email_taken_meanwhile(emails):
+        owners = owners_before_the_race(emails)
+        GuardianFactory(email="julie.1@example.net")
+        return owners
+
+    monkeypatch.setattr(Guardian, "email_owners", email_taken_meanwhile)
+    before = _counts()
+    result = _import(_families(range(3)))
+    assert result.has_errors() and result.base_errors
+    assert _counts() == before
+
+
+def test_a_file_without_the_reference_column_is_reported_and_imports_nothing(town):
+    columns = [c for c in HOUSEHOLD_COLUMNS if c != "reference"]
+    dataset = tablib.Dataset([_family(1)[c] if c in _family(1) else "" for c in columns], headers=columns)
+    before = _counts()
+    result = _import(dataset)
+    (error,) = result.base_errors
+    assert "reference" in str(error.error)
+    assert _counts() == before
