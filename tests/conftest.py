@@ -40,6 +40,13 @@ def _payfip_simulator_allowed():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Django's password hasher costs about a second per password on this machine, on purpose;
+    tests need no resistance to brute force (Django's testing guide recommends a fast hasher)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(scope="session")
 def s3_server():
     """A real S3 HTTP server (moto) on 127.0.0.1, for the whole run: TEST_S3_PORT, or any free port."""

@@ -85,6 +85,15 @@ class Stack:
         }
 
 
+@pytest.fixture(autouse=True)
+def _production_password_hasher(settings):
+    """The web processes started here check passwords with the production hashers: the test's
+    users are created with them too."""
+    from django.conf import global_settings
+
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+
+
 @pytest.fixture(scope="module")
 def stack(django_db_setup, tmp_path_factory, s3_server):
     """Web A, web B (gunicorn) and two qcluster workers, sharing the test database, a Redis
