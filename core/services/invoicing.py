@@ -282,6 +282,11 @@ def invoice_send_available_email(*, invoice_id, now=None):
     claimed = Invoice.objects.filter(pk=invoice_id, emailed_at__isnull=True).update(emailed_at=now or timezone.now())
     if not claimed:
         return None
+    return _queue_invoice_email(invoice)
+
+
+def _queue_invoice_email(invoice):
+    """The "Votre facture est disponible" email to the payer, the invoice's PDF attached."""
     return queue_email(
         kind="invoice_available",
         recipients=[invoice.payer_email],
@@ -302,13 +307,7 @@ def invoice_resend_email(*, invoice_id, now=None):
     if not invoice.pdf:
         invoice = invoice_store_pdf(invoice_id=invoice_id)
     Invoice.objects.filter(pk=invoice_id).update(emailed_at=now or timezone.now())
-    return queue_email(
-        kind="invoice_available",
-        recipients=[invoice.payer_email],
-        context={"invoice": invoice},
-        household=invoice.household,
-        attachments=[(f"facture-{invoice.number}.pdf", invoice.pdf.name, "application/pdf")],
-    )
+    return _queue_invoice_email(invoice)
 
 
 def credit_note_store_pdf(*, credit_note_id):
