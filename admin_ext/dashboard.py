@@ -9,14 +9,14 @@ import datetime
 import json
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from admin_ext.admin.billing import euros
-from core.models import Booking, CreditNote, Guardian, Household, Invoice, InvoiceRun, Payment, PaymentAllocation
+from core.models import Booking, Guardian, Household, Invoice, InvoiceRun, Payment
 from core.services.headcounts import headcounts_compute
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
@@ -130,18 +130,12 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_p
 
 def invoice_figures(today):
     """Open invoices: what is still due (total less credit notes and settled payments), and the overdue part."""
-    credited = CreditNote.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
-    paid = PaymentAllocation.objects.filter(invoice=OuterRef("pk"), payment__status=Payment.Status.PAID).order_by()
-    open_invoices = Invoice.objects.issued().open().annotate(
-        due=F("total")
-        - Coalesce(Subquery(credited.annotate(s=Sum("amount")).values("s")[:1]), ZERO)
-        - Coalesce(Subquery(paid.values("invoice").annotate(s=Sum("amount")).values("s")[:1]), ZERO)
-    )
+    open_invoices = Invoice.objects.issued().open().with_balance()
     overdue = Q(due_date__lt=today)
     return open_invoices.aggregate(
-        unpaid_total=Coalesce(Sum("due"), ZERO),
+        unpaid_total=Coalesce(Sum("balance_due"), ZERO),
         unpaid_count=Count("pk"),
-        overdue_total=Coalesce(Sum("due", filter=overdue), ZERO),
+        overdue_total=Coalesce(Sum("balance_due", filter=overdue), ZERO),
         overdue_count=Count("pk", filter=overdue),
     )
 

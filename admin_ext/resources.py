@@ -490,7 +490,7 @@ class BookingResource(resources.ModelResource):
 
 class InvoiceResource(resources.ModelResource):
     """Invoices as listed (filter on a month, a status or « à encaisser » first): export only.
-    The balance needs the list's paid-amount annotation (InvoiceAdmin.get_export_queryset)."""
+    Amounts come from Invoice.objects.with_balance() (InvoiceAdmin.get_export_queryset)."""
 
     number = fields.Field(attribute="number", column_name="numero")
     household = fields.Field(attribute="household_reference", column_name="foyer")
@@ -517,13 +517,13 @@ class InvoiceResource(resources.ModelResource):
         return invoice.total
 
     def dehydrate_credited(self, invoice):
-        return Decimal(invoice.credited_total).quantize(CENT)
+        return invoice.credited_amount
 
     def dehydrate_paid(self, invoice):
-        return Decimal(invoice.paid_amount).quantize(CENT)
+        return invoice.paid_amount
 
     def dehydrate_balance(self, invoice):
-        return invoice.total - self.dehydrate_credited(invoice) - self.dehydrate_paid(invoice)
+        return invoice.balance
 
     def dehydrate_status(self, invoice):
         return invoice.get_status_display()

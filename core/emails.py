@@ -7,11 +7,11 @@ import logging
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import tasks
 from core.models import EmailLog
 
 logger = logging.getLogger("core.emails")
@@ -42,14 +42,8 @@ def queue_email(*, kind, recipients, context, household=None, attachments=()):
     ]
     for log in logs:
         logger.info("email %s queued: %s → %s", log.pk, subject, log.recipient)
-        transaction.on_commit(lambda log_id=log.pk: enqueue_send(log_id))
+        tasks.enqueue(tasks.send_email, log.pk, task_name=f"email-{log.pk}", group="emails")
     return logs
-
-
-def enqueue_send(log_id):
-    from django_q.tasks import async_task
-
-    async_task("core.tasks.send_email", log_id, task_name=f"email-{log_id}", group="emails")
 
 
 def send_logged_email(log_id):

@@ -1,9 +1,27 @@
-"""django-q2 task functions: they take ids and call one service."""
+"""django-q2 task functions: they take ids and call one service. Services enqueue them with
+`enqueue`, never by a dotted name (schedules, stored in the database, are the exception)."""
 
-from core import emails
+from collections.abc import Callable
+
+from django.db import transaction
+
+
+def enqueue(task: Callable, *args, group: str, task_name: str | None = None) -> None:
+    """Hand `task(*args)` to the workers once the current transaction commits (at once outside
+    one): a job never runs on rows that were rolled back, nor before they are visible to it.
+    `task` is one of this module's functions, passed itself so that a renamed task breaks the
+    import, not the queue."""
+    if getattr(task, "__module__", None) != __name__:
+        raise TypeError(f"{task!r} is not a task of {__name__}")
+    from django_q.tasks import async_task
+
+    options = {"group": group} | ({"task_name": task_name} if task_name else {})
+    transaction.on_commit(lambda: async_task(task, *args, **options))
 
 
 def send_email(log_id):
+    from core import emails
+
     return emails.send_logged_email(log_id)
 
 

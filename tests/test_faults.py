@@ -15,6 +15,7 @@ from core.models import Booking, EmailLog, Invoice, InvoiceRun
 from core.services import invoicing
 from core.services.basket import basket_add, basket_validate
 from core.services.deadlines import PARIS
+from core import tasks
 from core.tasks import send_email
 from tests.core.test_invoicing import DECEMBER, ISSUE_NOW, december, priced  # noqa: F401  (fixtures)
 from tests.figures import RACES
@@ -59,9 +60,9 @@ def issuing_run(december, town, django_capture_on_commit_callbacks):
     """A December run issued while the worker is down: numbered, but no PDF and no email yet."""
     with django_capture_on_commit_callbacks(execute=True):
         run = invoicing.invoice_run_create(regie=town.regie, month=DECEMBER)
-    with mock.patch("core.services.invoicing._enqueue") as lost, django_capture_on_commit_callbacks(execute=True):
+    with mock.patch("core.tasks.enqueue") as lost, django_capture_on_commit_callbacks(execute=True):
         invoicing.invoice_run_issue(run_id=run.pk, now=ISSUE_NOW)
-    lost.assert_called_once_with("deliver_invoice_run", run.pk)  # the task never reached a worker
+    lost.assert_called_once_with(tasks.deliver_invoice_run, run.pk, group="invoicing")  # never reached a worker
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.ISSUING and not run.invoices.exclude(pdf="").exists()
     assert mail.outbox == [] and not EmailLog.objects.exists()

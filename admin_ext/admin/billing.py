@@ -1,14 +1,10 @@
 """Invoicing in the admin: runs (create → draft computed in the background → review → Émettre),
 invoices and credit notes, all read-only once issued. Views only call core.services.invoicing."""
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -25,7 +21,6 @@ from unfold.forms import BaseDialogForm
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.resources import InvoiceResource
 from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
-from core.models.billing import ZERO
 from core.services import invoicing
 
 RUN_STATUS_COLOURS = {
@@ -299,12 +294,7 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     ]
 
     def get_export_queryset(self, request):
-        credited = CreditNote.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
-        credited = Subquery(credited.annotate(s=Sum("amount")).values("s")[:1])
-        return (
-            super().get_export_queryset(request).select_related("regie").with_paid_amount()
-            .annotate(credited_total=Coalesce(credited, Value(ZERO)))
-        )
+        return super().get_export_queryset(request).select_related("regie").with_balance()
 
     def has_add_permission(self, request):
         return False
@@ -329,20 +319,11 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
 
     def get_queryset(self, request):
         # The balance of each listed invoice from annotations, not two queries per row.
-        credited = (
-            CreditNote.objects.filter(invoice=OuterRef("pk")).values("invoice").annotate(total=Sum("amount")).values("total")
-        )
-        return super().get_queryset(request).with_paid_amount().annotate(
-            credited_total=Coalesce(Subquery(credited), Value(Decimal("0")), output_field=DecimalField())
-        )
+        return super().get_queryset(request).with_balance()
 
-    @display(description="Reste dû")
+    @display(description="Reste dû", ordering="balance_due")
     def balance_euros(self, obj):
-        if not obj.is_issued:
-            return "—"
-        if hasattr(obj, "credited_total"):
-            return euros(obj.total - obj.credited_total - obj.paid_amount)
-        return euros(obj.balance)
+        return euros(obj.balance) if obj.is_issued else "—"
 
     def has_credit_invoice_permission(self, request, object_id=None):
         if not request.user.has_perm("core.add_creditnote"):

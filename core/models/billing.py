@@ -5,7 +5,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 ZERO = Decimal("0.00")
 
@@ -80,6 +81,15 @@ class InvoiceRun(models.Model):
         return round(100 * self.progress_done / self.progress_total)
 
 
+MONEY = models.DecimalField(max_digits=12, decimal_places=2)
+CENT = Decimal("0.01")
+
+
+def _cents(value):
+    """An annotated amount to the cent: SQLite computes sums in floating point (and -0 becomes 0)."""
+    return value.quantize(CENT) + ZERO
+
+
 class InvoiceQuerySet(models.QuerySet):
     def issued(self):
         return self.exclude(number="")
@@ -89,13 +99,36 @@ class InvoiceQuerySet(models.QuerySet):
         return self.issued().filter(household=household).order_by("-issue_date", "-number")
 
     def open(self):
-        return self.filter(status__in=[Invoice.Status.UNPAID, Invoice.Status.PAYMENT_IN_PROGRESS])
+        """Factures en cours: still to pay, or being paid."""
+        return self.filter(status__in=Invoice.OPEN_STATUSES)
 
-    def with_paid_amount(self):
-        """Annotate what settled payments cover, so that listing balances costs no query per row."""
+    def archived(self):
+        """Factures archivées: paid or cancelled."""
+        return self.filter(status__in=Invoice.ARCHIVED_STATUSES)
+
+    def with_balance(self):
+        """Annotate each invoice's money state in SQL, one query for a whole list: `credited_total`
+        (its credit notes), `paid_total` (its settled payments) and `balance_due`. The SQL twin of
+        Invoice.credited_amount, paid_amount and balance, which read these annotations when present.
+        Subqueries, not joins: joining both credit notes and allocations would multiply the sums."""
+        from core.models.payments import PaymentAllocation
+
+        credited = CreditNote.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
+        paid = PaymentAllocation.objects.filter(invoice=OuterRef("pk"), payment__status="paid").order_by()
         return self.annotate(
-            paid_total=Sum("allocations__amount", filter=Q(allocations__payment__status="paid"), default=ZERO)
+            credited_total=Coalesce(Subquery(credited.annotate(s=Sum("amount")).values("s")), ZERO, output_field=MONEY),
+            paid_total=Coalesce(
+                Subquery(paid.values("invoice").annotate(s=Sum("amount")).values("s")), ZERO, output_field=MONEY
+            ),
+            balance_due=ExpressionWrapper(F("total") - F("credited_total") - F("paid_total"), output_field=MONEY),
         )
+
+    def locked_with_balance(self):
+        """Lock these invoices (in pk order, so two settlements never deadlock), then read them
+        with their balance: the sums are read after the lock, so a settlement committed meanwhile
+        counts. For services that settle invoices, inside their transaction."""
+        ids = list(self.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+        return Invoice.objects.with_balance().filter(pk__in=ids)
 
 
 class Invoice(models.Model):
@@ -109,6 +142,8 @@ class Invoice(models.Model):
         PAID = "paid", "Payée"
         CANCELLED = "cancelled", "Annulée"
 
+    OPEN_STATUSES = (Status.UNPAID, Status.PAYMENT_IN_PROGRESS)  # factures en cours
+    ARCHIVED_STATUSES = (Status.PAID, Status.CANCELLED)  # factures archivées
     # What may still change on an issued invoice (payment state, the PDF rendered once, delivery).
     MUTABLE_AFTER_ISSUE = ("status", "pdf", "emailed_at")
 
@@ -170,19 +205,31 @@ class Invoice(models.Model):
 
     @property
     def credited_amount(self):
+        """What credit notes cover of this invoice."""
+        if hasattr(self, "credited_total"):  # InvoiceQuerySet.with_balance()
+            return _cents(self.credited_total)
         return self.credit_notes.aggregate(total=Sum("amount"))["total"] or ZERO
 
     @property
     def paid_amount(self):
         """What settled payments (online paid, or recorded by staff) cover of this invoice."""
-        if hasattr(self, "paid_total"):  # InvoiceQuerySet.with_paid_amount()
-            return self.paid_total
+        if hasattr(self, "paid_total"):  # InvoiceQuerySet.with_balance()
+            return _cents(self.paid_total)
         return self.allocations.filter(payment__status="paid").aggregate(total=Sum("amount"))["total"] or ZERO
 
     @property
     def balance(self):
-        """What is still due: the total, less credit notes, less payments."""
+        """What is still due: the total, less credit notes, less payments (negative: to refund).
+        InvoiceQuerySet.with_balance() is its SQL twin; keep the two alike."""
+        if hasattr(self, "balance_due"):
+            return _cents(self.balance_due)
         return self.total - self.credited_amount - self.paid_amount
+
+    @property
+    def is_payable(self):
+        """Can be selected and paid, online or at the desk: issued, « à payer » (no attempt in
+        flight holds it) and something still due."""
+        return self.is_issued and self.status == self.Status.UNPAID and self.balance > ZERO
 
     def days_until_due(self, *, today):
         return (self.due_date - today).days if self.due_date else None

@@ -3,6 +3,7 @@
 import datetime
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
@@ -11,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import tasks
 from core.emails import queue_email
 from core.models import CreditNote, CreditNoteLine, DocumentCounter, Household, Invoice, InvoiceLine, InvoiceRun
 from core.services.billing import (
@@ -38,12 +40,6 @@ class InvoicingError(Exception):
     """A refused invoicing action; the message is French, for staff."""
 
 
-def _enqueue(task, *args):
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task(f"core.tasks.{task}", *args, group="invoicing"))
-
-
 def next_document_number(*, regie, year, kind, count=1):
     """Reserve `count` consecutive numbers of a régie's yearly series; the counter row stays locked
     until the caller's transaction ends, so numbers are gapless and never given twice."""
@@ -68,7 +64,7 @@ def invoice_run_create(*, regie, month, by=None, due_date=None):
     if InvoiceRun.objects.filter(regie=regie, month=month).exists():
         raise InvoicingError(f"Une campagne existe déjà pour {regie} en {month:%m/%Y}.")
     run = InvoiceRun.objects.create(regie=regie, month=month, created_by=by, due_date=due_date)
-    _enqueue("compute_invoice_run", run.pk)
+    tasks.enqueue(tasks.compute_invoice_run, run.pk, group="invoicing")
     return run
 
 
@@ -150,7 +146,7 @@ def invoice_run_recompute(*, run_id):
         raise InvoicingError("Une campagne émise ne peut plus être recalculée.")
     run.status, run.progress_done, run.error = InvoiceRun.Status.COMPUTING, 0, ""
     run.save(update_fields=["status", "progress_done", "error"])
-    _enqueue("compute_invoice_run", run.pk)
+    tasks.enqueue(tasks.compute_invoice_run, run.pk, group="invoicing")
     return run
 
 
@@ -173,7 +169,7 @@ def invoice_run_issue(*, run_id, by=None, now=None):
     now = now or timezone.now()
     run = InvoiceRun.objects.select_for_update().select_related("regie").get(pk=run_id)
     if run.status == InvoiceRun.Status.ISSUING:
-        _enqueue("deliver_invoice_run", run.pk)
+        tasks.enqueue(tasks.deliver_invoice_run, run.pk, group="invoicing")
         return run
     if run.status == InvoiceRun.Status.ISSUED:
         return run
@@ -203,7 +199,7 @@ def invoice_run_issue(*, run_id, by=None, now=None):
     run.status, run.issued_at, run.issued_by, run.due_date = InvoiceRun.Status.ISSUING, now, by, due_date
     run.progress_done, run.progress_total = 0, len(invoices)
     run.save()
-    _enqueue("deliver_invoice_run", run.pk)
+    tasks.enqueue(tasks.deliver_invoice_run, run.pk, group="invoicing")
     return run
 
 
@@ -218,7 +214,8 @@ def invoice_run_deliver(*, run_id):
     if not pending:
         return invoice_run_delivery_check(run_id=run_id)
     for offset in range(0, len(pending), DELIVER_CHUNK):
-        _enqueue("deliver_invoices", run_id, pending[offset : offset + DELIVER_CHUNK])
+        chunk = pending[offset : offset + DELIVER_CHUNK]
+        tasks.enqueue(tasks.deliver_invoices, run_id, chunk, group="invoicing")
     return run
 
 
@@ -368,10 +365,31 @@ def credit_note_create(*, invoice_id, reason, quantities=None, by=None, now=None
     for credit_line in credit_lines:
         credit_line.credit_note = note
     CreditNoteLine.objects.bulk_create(credit_lines)
-    if invoice.balance <= 0:
-        Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.CANCELLED)
-    _enqueue("render_credit_note_pdf", note.pk)
+    invoice_settle(invoice_ids=[invoice.pk])
+    tasks.enqueue(tasks.render_credit_note_pdf, note.pk, group="invoicing")
     return note
+
+
+def invoice_settle(*, invoice_ids: Iterable[int]) -> list[Invoice]:
+    """The status of issued invoices after any settlement (online or manual payment, credit note),
+    from their money alone: « Annulée » only when credit notes cover the whole total, « Payée » when
+    payments and credit notes together cover it, else « À payer ». Call it inside the transaction
+    that settled them; returns the invoices with their new status."""
+    invoices = list(Invoice.objects.issued().filter(pk__in=invoice_ids).locked_with_balance().order_by("pk"))
+    moves = defaultdict(list)
+    for invoice in invoices:
+        if invoice.credited_amount > ZERO and invoice.credited_amount >= invoice.total:
+            status = Invoice.Status.CANCELLED
+        elif invoice.balance <= ZERO:
+            status = Invoice.Status.PAID
+        else:
+            status = Invoice.Status.UNPAID
+        if status != invoice.status:
+            moves[status].append(invoice.pk)
+            invoice.status = status
+    for status, ids in moves.items():
+        Invoice.objects.filter(pk__in=ids).update(status=status)
+    return invoices
 
 
 # --- review -------------------------------------------------------------------------------------

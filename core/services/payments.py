@@ -13,9 +13,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core import tasks
 from core.emails import queue_email
 from core.models import Invoice, Payment, PaymentAllocation
 from core.models.payments import ATTEMPT_HOLD
+from core.services.invoicing import invoice_settle
 from core.payfip import (
     Outcome,
     PayfipError,
@@ -43,12 +45,6 @@ class PaymentError(Exception):
 
 class InvoiceNotFound(PaymentError):
     """An invoice id that is not one of the household's issued invoices (the portal answers 404)."""
-
-
-def _enqueue_check(payment_id):
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task("core.tasks.check_payment", payment_id, group="payments"))
 
 
 def _site_url(name, payment):
@@ -118,11 +114,8 @@ def _resolve_stale_attempts(*, household, invoice_ids, now):
 def _reserve_invoices(*, guardian, invoice_ids, now):
     household = guardian.household
     invoices = list(
-        Invoice.objects.issued()
-        .filter(household=household, pk__in=invoice_ids)
-        .select_related("regie")
-        .select_for_update(of=("self",))
-        .order_by("pk")
+        Invoice.objects.issued().filter(household=household, pk__in=invoice_ids).locked_with_balance()
+        .select_related("regie").order_by("pk")
     )
     if len(invoices) != len(invoice_ids):
         raise InvoiceNotFound("Facture introuvable.")
@@ -131,7 +124,7 @@ def _reserve_invoices(*, guardian, invoice_ids, now):
             raise PaymentError(
                 f"La facture n° {invoice.number} a un paiement en cours : réessayez dans quelques minutes."
             )
-        if invoice.status != Invoice.Status.UNPAID or invoice.balance <= ZERO:
+        if not invoice.is_payable:
             raise PaymentError(f"La facture n° {invoice.number} n'est plus à payer.")
     if len({invoice.regie_id for invoice in invoices}) > 1:
         raise PaymentError("Ces factures relèvent de régies différentes : payez-les séparément.")
@@ -184,7 +177,7 @@ def payment_notify(*, payment_uuid, fields):
     idop = next((value for key, value in fields.items() if key.lower() == "idop"), "")
     payment.log("notification", "Notification de PayFiP reçue.", idop=idop[:64], matches=idop == payment.idop)
     if payment.is_in_flight:
-        _enqueue_check(payment.pk)
+        tasks.enqueue(tasks.check_payment, payment.pk, group="payments")
     return payment
 
 
@@ -297,11 +290,7 @@ def _conclude(payment, status, *, now, message, error="", notify=True):
 
 
 def _settle_invoices(invoice_ids):
-    for invoice in Invoice.objects.with_paid_amount().filter(pk__in=invoice_ids):
-        if invoice.status == Invoice.Status.CANCELLED:
-            continue
-        status = Invoice.Status.PAID if invoice.balance <= ZERO else Invoice.Status.UNPAID
-        Invoice.objects.filter(pk=invoice.pk).update(status=status)
+    invoice_settle(invoice_ids=invoice_ids)
 
 
 def _email_context(payment):
@@ -347,9 +336,7 @@ def payment_record_manual(*, household, method, amount, invoice_ids, received_on
         raise PaymentError("Le montant doit être positif.")
     ids = _parse_ids(invoice_ids)
     invoices = list(
-        Invoice.objects.issued()
-        .filter(household=household, pk__in=ids)
-        .select_for_update(of=("self",))
+        Invoice.objects.issued().filter(household=household, pk__in=ids).locked_with_balance()
         .order_by("due_date", "number")
     )
     if len(invoices) != len(ids):
@@ -359,7 +346,7 @@ def payment_record_manual(*, household, method, amount, invoice_ids, received_on
     for invoice in invoices:
         if invoice.status == Invoice.Status.PAYMENT_IN_PROGRESS:
             raise PaymentError(f"La facture n° {invoice.number} a un paiement en ligne en cours : attendez son issue.")
-        if invoice.status != Invoice.Status.UNPAID or invoice.balance <= ZERO:
+        if not invoice.is_payable:
             raise PaymentError(f"La facture n° {invoice.number} n'est plus à payer.")
     due = sum((invoice.balance for invoice in invoices), ZERO)
     if amount > due:

@@ -23,18 +23,16 @@ logger = logging.getLogger("core.payments")
 register(NavItem("factures", "Factures et paiements", "portail:invoices", 30))
 
 BASKET_KEY = "invoice_basket"
-OPEN_STATUSES = (Invoice.Status.UNPAID, Invoice.Status.PAYMENT_IN_PROGRESS)
-ARCHIVED_STATUSES = (Invoice.Status.PAID, Invoice.Status.CANCELLED)
 
 
 def _invoices(household):
-    return Invoice.objects.for_household(household).with_paid_amount().select_related("regie")
+    return Invoice.objects.for_household(household).with_balance().select_related("regie")
 
 
 def _basket(request, open_invoices):
     """The session's selection, reduced to what can still be paid (a stale id simply drops out)."""
     wanted = set(request.session.get(BASKET_KEY, []))
-    return [i for i in open_invoices if i.pk in wanted and i.status == Invoice.Status.UNPAID and i.balance > 0]
+    return [invoice for invoice in open_invoices if invoice.pk in wanted and invoice.is_payable]
 
 
 def _due_label(invoice, today):
@@ -64,7 +62,7 @@ def _with_payfip_form_action(response):
 def invoices(request):
     """Factures en cours: what is still due, with the basket to pay it online."""
     today = timezone.localdate()
-    open_invoices = list(_invoices(request.household).filter(status__in=OPEN_STATUSES))
+    open_invoices = list(_invoices(request.household).open())
     basket = _basket(request, open_invoices)
     selected = {invoice.pk for invoice in basket}
     for invoice in open_invoices:
@@ -88,7 +86,7 @@ def invoices(request):
 @guardian_required("factures")
 def archived_invoices(request):
     """Factures archivées: paid or cancelled invoices, still downloadable."""
-    archived = _invoices(request.household).filter(status__in=ARCHIVED_STATUSES)
+    archived = _invoices(request.household).archived()
     return render(request, "portail/invoices_archived.html", {"tab": "archivees", "invoices": archived})
 
 
@@ -107,7 +105,7 @@ def basket_change(request):
             raise Http404("Facture introuvable") from error
         invoice = get_object_or_404(_invoices(request.household), pk=invoice_id)
         if action == "ajouter":
-            if invoice.status != Invoice.Status.UNPAID or invoice.balance <= 0:
+            if not invoice.is_payable:
                 messages.error(request, f"La facture n° {invoice.number} ne peut pas être sélectionnée pour le moment.")
             else:
                 basket.add(invoice.pk)

@@ -11,7 +11,7 @@ from django.db import connection
 
 from core.models import DocumentCounter, EmailLog, Invoice, InvoiceRun
 from core.models.billing import IssuedDocumentError
-from core.services import invoicing
+from core.services import invoicing, payments
 from tests import factories
 from tests.figures import RACES
 
@@ -288,6 +288,49 @@ def test_a_credit_note_credits_part_of_an_invoice(december, town, django_capture
     assert (rest.amount, rest.lines.get().quantity, rest.is_cancellation) == (Decimal("51.80"), 14, True)
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.CANCELLED and invoice.balance == 0
+
+
+def _partly_paid(december, town, captured, amount="22.20"):
+    """Junior's December invoice (59,20 €, 16 days), 22,20 € of it paid by cheque at the desk."""
+    issue(make_run(town.regie, DECEMBER, captured), captured)
+    invoice = Invoice.objects.for_household(december.household).get()
+    payments.payment_record_manual(
+        household=december.household, method="cheque", amount=amount, invoice_ids=[invoice.pk],
+        received_on=datetime.date(2027, 1, 10),
+    )
+    return invoice
+
+
+def test_a_partly_paid_invoice_closed_by_a_credit_note_is_paid(december, town, django_capture_on_commit_callbacks):
+    invoice = _partly_paid(december, town, django_capture_on_commit_callbacks)
+    line = invoice.lines.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        note = invoicing.credit_note_create(invoice_id=invoice.pk, reason="Sortie scolaire", quantities={line.pk: 10})
+    invoice.refresh_from_db()
+    assert note.amount == Decimal("37.00") and not note.is_cancellation
+    assert invoice.balance == 0 and invoice.status == Invoice.Status.PAID
+
+
+def test_a_credit_note_then_a_payment_of_the_rest_is_paid(december, town, django_capture_on_commit_callbacks):
+    issue(make_run(town.regie, DECEMBER, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+    invoice = Invoice.objects.for_household(december.household).get()
+    invoicing.credit_note_create(invoice_id=invoice.pk, reason="Sortie scolaire", quantities={invoice.lines.get().pk: 10})
+    payments.payment_record_manual(
+        household=december.household, method="cash", amount="22.20", invoice_ids=[invoice.pk], received_on=None
+    )
+    invoice.refresh_from_db()
+    assert invoice.balance == 0 and invoice.status == Invoice.Status.PAID
+
+
+def test_a_partly_paid_invoice_wholly_credited_is_cancelled_with_the_payment_to_refund(
+    december, town, django_capture_on_commit_callbacks
+):
+    invoice = _partly_paid(december, town, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        note = invoicing.credit_note_create(invoice_id=invoice.pk, reason="Erreur de foyer")
+    invoice.refresh_from_db()
+    assert note.is_cancellation and note.amount == Decimal("59.20")
+    assert invoice.status == Invoice.Status.CANCELLED and invoice.balance == Decimal("-22.20")
 
 
 def test_the_review_compares_with_last_month(december, other_family, town, django_capture_on_commit_callbacks):
