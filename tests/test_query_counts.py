@@ -2,8 +2,8 @@
 (or a nearly empty list), then the data grows (children, bookings, invoices, payments, emails,
 households) and the page must cost no more queries than before.
 
-The week page, a week-grid click and the Factures en cours list have their own tests in
-tests/portail; this file covers the other portal pages, the API and the main admin lists.
+The week page and a week-grid click have their own tests in tests/portail; this file covers the
+other portal pages (Factures en cours and archivées included), the API and the main admin lists.
 """
 
 import datetime
@@ -93,6 +93,7 @@ PORTAL_PAGES = [
     ("portail:enrolments", None),
     ("portail:period", None),
     ("portail:household", None),
+    ("portail:invoices", None),
     ("portail:archived_invoices", None),
 ]
 API_ENDPOINTS = [
