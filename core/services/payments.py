@@ -17,7 +17,6 @@ from core import tasks
 from core.emails import queue_email
 from core.models import Invoice, Payment, PaymentAllocation
 from core.models.payments import ATTEMPT_HOLD
-from core.services.invoicing import invoice_settle
 from core.payfip import (
     Outcome,
     PayfipError,
@@ -26,6 +25,7 @@ from core.payfip import (
     get_backend,
     refdet_from,
 )
+from core.services.invoicing import invoice_settle
 
 logger = logging.getLogger("core.payments")
 
@@ -45,6 +45,10 @@ class PaymentError(Exception):
 
 class InvoiceNotFound(PaymentError):
     """An invoice id that is not one of the household's issued invoices (the portal answers 404)."""
+
+
+def _enqueue_check(payment_id):
+    tasks.enqueue(tasks.check_payment, payment_id, group="payments")
 
 
 def _site_url(name, payment):
@@ -177,7 +181,7 @@ def payment_notify(*, payment_uuid, fields):
     idop = next((value for key, value in fields.items() if key.lower() == "idop"), "")
     payment.log("notification", "Notification de PayFiP reçue.", idop=idop[:64], matches=idop == payment.idop)
     if payment.is_in_flight:
-        tasks.enqueue(tasks.check_payment, payment.pk, group="payments")
+        _enqueue_check(payment.pk)
     return payment
 
 
@@ -290,6 +294,7 @@ def _conclude(payment, status, *, now, message, error="", notify=True):
 
 
 def _settle_invoices(invoice_ids):
+    """Paid attempts and manual payments settle their invoices by the one rule of invoice_settle."""
     invoice_settle(invoice_ids=invoice_ids)
 
 
