@@ -16,13 +16,13 @@ RECEIVED = datetime.date(2027, 1, 10)
 
 
 @pytest.fixture
-def regie(db):
-    return factories.RegieFactory(invoice_prefix="RS")
+def regie(town):
+    return town.regie
 
 
 @pytest.fixture
-def household(db):
-    return factories.HouseholdFactory(reference="TEST", name="TEST")
+def household(family):
+    return family.household
 
 
 _months = iter(range(1000))
