@@ -132,3 +132,22 @@ def test_staff_credit_part_of_an_invoice(staff_client, december, town, django_ca
     assert reverse("admin:core_creditnote_pdf", args=[note.pk]) in page
     response = staff_client.get(reverse("admin:core_creditnote_pdf", args=[note.pk]))
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_invoice_list_shows_and_sorts_on_what_is_still_due(staff_client, family, town):
+    runs = [factories.InvoiceRunFactory(regie=town.regie, month=datetime.date(2026, m, 1)) for m in (10, 11, 12)]
+    small, big, settled = (
+        factories.InvoiceFactory(regie=town.regie, household=family.household, run=run, total=Decimal(total))
+        for run, total in zip(runs, ["59.20", "30.00", "12.00"], strict=True)
+    )
+    CreditNote.objects.create(regie=town.regie, invoice=small, number="RS2027AV00001", sequence=1, reason="Sortie",
+                              amount=Decimal("49.20"), issue_date=datetime.date(2027, 1, 6))
+    factories.PaymentFactory(household=family.household, regie=town.regie, method="cash", status="paid",
+                             amount=Decimal("12.00")).allocations.create(invoice=settled, amount=Decimal("12.00"))
+    url = reverse("admin:core_invoice_changelist")
+    column = 1 + ["number_or_draft", "household", "payer_name", "period_start", "total_euros", "balance_euros"].index(
+        "balance_euros"
+    )
+    page = staff_client.get(url, {"o": str(column)}).content.decode()
+    assert page.index(settled.number) < page.index(small.number) < page.index(big.number)
+    assert "10,00 €" in page and "0,00 €" in page
