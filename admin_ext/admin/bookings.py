@@ -18,7 +18,7 @@ from admin_ext.paginators import LargeTablePaginator
 from admin_ext.resources import BookingResource
 from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Activity, Attendance, Booking, Child
-from core.services.bookings import booking_override
+from core.services.bookings import booking_check, booking_override
 
 
 class OverrideForm(forms.Form):
@@ -35,6 +35,20 @@ class OverrideForm(forms.Form):
         initial="book",
         widget=UnfoldAdminRadioSelectWidget,
     )
+
+
+class BookingAdminForm(forms.ModelForm):
+    """The generic add and change form: the service owns the rule of a valid booking."""
+
+    def clean(self):
+        cleaned = super().clean()
+        child, activity, day = cleaned.get("child"), cleaned.get("activity"), cleaned.get("date")
+        if child and activity and day:
+            try:
+                booking_check(child=child, activity=activity, day=day, booking_id=self.instance.pk)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 class OverrideView(UnfoldModelAdminViewMixin, FormView):
@@ -60,6 +74,7 @@ class OverrideView(UnfoldModelAdminViewMixin, FormView):
 
 @admin.register(Booking)
 class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
+    form = BookingAdminForm
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]

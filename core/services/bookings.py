@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from core.models import BasketItem, Booking, Child, Enrolment
+from core.models import Activity, BasketItem, Booking, Child, Enrolment
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar, daterange, service_day_problem
 from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, deadline_label, is_past
@@ -246,6 +246,21 @@ def week_view(*, guardian, day, now=None):
         pending_count=len(basket_items),
         generated_at=now,
     )
+
+
+# --- Staff entry -----------------------------------------------------------------------------
+
+
+def booking_check(*, child: Child, activity: Activity, day: datetime.date, booking_id: int | None = None) -> None:
+    """A booking entered by staff must be on a service day for an enrolled child of an accepted
+    grade, and the only one of the child for that activity and day (the admin's add and change
+    form asks this before saving)."""
+    problem = service_day_problem(child=child, activity=activity, day=day)
+    if problem:
+        raise ValidationError(problem, code="closed")
+    duplicate = Booking.objects.filter(child=child, activity=activity, date=day).exclude(pk=booking_id)
+    if duplicate.exists():
+        raise ValidationError("Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code="already_booked")
 
 
 # --- Staff override ---------------------------------------------------------------------------
