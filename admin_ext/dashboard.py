@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from admin_ext.admin.billing import euros
+from admin_ext.formatting import euros
 from core.models import Booking, CreditNote, Guardian, Household, Invoice, InvoiceRun, Payment, PaymentAllocation
 from core.services.headcounts import headcounts_compute
 
