@@ -17,9 +17,6 @@ class BookingQuerySet(models.QuerySet):
     def between(self, start, end):
         return self.filter(date__gte=start, date__lte=end)
 
-    def for_month(self, year, month):
-        return self.filter(date__year=year, date__month=month)
-
 
 class Booking(models.Model):
     """One child, one activity, one day. A cancelled booking keeps its row (who cancelled, when)."""

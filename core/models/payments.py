@@ -46,7 +46,6 @@ class Payment(models.Model):
         MISMATCH = "mismatch", "Anomalie à vérifier"
 
     MANUAL_METHODS = (Method.CASH, Method.CHEQUE, Method.CESU, Method.TRANSFER)
-    FAILED_STATUSES = (Status.REFUSED, Status.ABANDONED, Status.EXPIRED, Status.ERROR)
 
     uuid = models.UUIDField("identifiant", default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(
@@ -119,10 +118,6 @@ class Payment(models.Model):
     @property
     def amount_cents(self):
         return int((self.amount * 100).to_integral_value())
-
-    def is_held(self, *, now):
-        """Still holding its invoices: in flight and younger than ATTEMPT_HOLD."""
-        return self.is_in_flight and now - self.created_at < ATTEMPT_HOLD
 
     def log(self, kind, message, **data):
         return PaymentEvent.objects.create(payment=self, kind=kind, message=message, data=data)

@@ -9,7 +9,6 @@ a line (the childcare tax credit excludes meals).
 """
 
 import calendar
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -138,7 +137,7 @@ def _household_lines(*, household, bookings, attendances, prices, service_calend
         key = (booking.child_id, booking.activity_id, booking.date)
         booked_keys.add(key)
         attendance = attendances.get(key)
-        if attendance is not None and attendance.status == Attendance.Status.ABSENT_JUSTIFIED:
+        if attendance is not None and not attendance.is_billable:
             continue
         if service_calendar.closure_reason(booking.date, school_id=booking.child.school_id, activity_id=booking.activity_id):
             continue  # no service that day (a strike, a closure decided after the booking)
@@ -189,7 +188,3 @@ def payer_snapshot(household):
     name = " ".join(part for part in (civility, guardian.last_name.upper(), guardian.first_name) if part)
     address = guardian.full_address or household.full_address
     return {"payer_name": name, "payer_address": address, "payer_email": guardian.email or ""}
-
-
-def first_day_of(day):
-    return datetime.date(day.year, day.month, 1)
