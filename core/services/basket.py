@@ -6,6 +6,7 @@ when it is added, and again at the instant of validation.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import emails
-from core.models import Activity, Basket, BasketItem, Booking, Enrolment
+from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
 from core.services import french_dates
 from core.services.bookings import CellState, day_status, places_taken
 from core.services.calendar import ServiceCalendar, daterange
@@ -136,13 +137,13 @@ def _check_household(guardian, children):
         raise PermissionDenied("Cet enfant n'appartient pas à votre foyer.")
 
 
-def basket_get(*, guardian):
+def basket_get(*, guardian: Guardian) -> Basket:
     """The guardian's basket, created on first use (one per guardian)."""
     basket, _ = Basket.objects.get_or_create(guardian=guardian)
     return basket
 
 
-def basket_items(*, guardian, now=None):
+def basket_items(*, guardian: Guardian, now: datetime.datetime | None = None) -> list[BasketItem]:
     """The basket's changes, each with the problem that would refuse it if validated now."""
     now = now or timezone.now()
     items = list(
@@ -158,7 +159,15 @@ def basket_items(*, guardian, now=None):
     return items
 
 
-def basket_add(*, guardian, child, activity, day, action, now=None):
+def basket_add(
+    *,
+    guardian: Guardian,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    action: Action | str,
+    now: datetime.datetime | None = None,
+) -> BasketItem:
     """Put one change in the guardian's basket, replacing any other change for that day; refused
     (ValidationError, French message) when the day is closed, locked or already in that state."""
     now = now or timezone.now()
@@ -176,7 +185,7 @@ def basket_add(*, guardian, child, activity, day, action, now=None):
         return item
 
 
-def basket_remove(*, guardian, item_id):
+def basket_remove(*, guardian: Guardian, item_id: int) -> None:
     """Take one change out of the guardian's basket (another guardian's item is not found)."""
     with transaction.atomic():
         deleted, _ = BasketItem.objects.filter(basket__guardian=guardian, pk=item_id).delete()
@@ -184,14 +193,23 @@ def basket_remove(*, guardian, item_id):
             raise BasketItem.DoesNotExist("Ce changement n'est pas dans votre panier.")
 
 
-def basket_clear(*, guardian):
+def basket_clear(*, guardian: Guardian) -> int:
     """Empty the guardian's basket; returns the number of changes removed."""
     with transaction.atomic():
         deleted, _ = BasketItem.objects.filter(basket__guardian=guardian).delete()
         return deleted
 
 
-def basket_add_period(*, guardian, children, activity, start, end, weekdays, now=None):
+def basket_add_period(
+    *,
+    guardian: Guardian,
+    children: Iterable[Child],
+    activity: Activity,
+    start: datetime.date,
+    end: datetime.date,
+    weekdays: Iterable[int],
+    now: datetime.datetime | None = None,
+) -> PeriodResult:
     """Book `activity` for one or several children of the household on the given weekdays between
     two dates: one basket change per open service day; every other day is listed with why."""
     now = now or timezone.now()
@@ -259,7 +277,7 @@ def _updated_in_place(pk):
     return booking
 
 
-def basket_validate(*, guardian, now=None):
+def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None) -> ValidationResult:
     """Apply the guardian's basket atomically and once: every change is re-checked against its
     deadline now; valid ones are applied and leave the basket, expired ones are refused with a
     French reason and stay; the household's guardians get the "Validation du panier" email."""

@@ -9,13 +9,15 @@ a line (the childcare tax credit excludes meals).
 """
 
 import calendar
+import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
-from core.models import Attendance, Booking, QuotientBracket, Tariff
+from core.models import Attendance, Booking, Household, QuotientBracket, Regie, Tariff
 from core.services.calendar import ServiceCalendar
 
 CENT = Decimal("0.01")
@@ -25,7 +27,7 @@ class BillingError(Exception):
     """A month cannot be priced (a missing tariff): staff must fix the settings and recompute."""
 
 
-def month_bounds(month):
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     """First and last day of the month containing `month`."""
     first = month.replace(day=1)
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
@@ -94,7 +96,14 @@ class PriceBook:
         )
 
 
-def household_month_lines(*, household, regie, month, prices=None, service_calendar=None):
+def household_month_lines(
+    *,
+    household: Household,
+    regie: Regie,
+    month: datetime.date,
+    prices: PriceBook | None = None,
+    service_calendar: ServiceCalendar | None = None,
+) -> list[LineDraft]:
     """The lines a household owes `regie` for the month of `month`, empty when nothing is due."""
     start, end = month_bounds(month)
     household = type(household).objects.prefetch_related("quotients").get(pk=household.pk)
@@ -105,7 +114,14 @@ def household_month_lines(*, household, regie, month, prices=None, service_calen
     )[household.pk]
 
 
-def households_month_lines(*, households, regie, month, prices, service_calendar):
+def households_month_lines(
+    *,
+    households: Iterable[Household],
+    regie: Regie,
+    month: datetime.date,
+    prices: PriceBook,
+    service_calendar: ServiceCalendar,
+) -> dict[int, list[LineDraft]]:
     """The lines of several households (their quotients prefetched) by household id, in two
     queries whatever their number: how a run bills a whole town."""
     start, end = month_bounds(month)
@@ -166,9 +182,8 @@ def _household_lines(*, household, bookings, attendances, prices, service_calend
     return lines
 
 
-def households_to_bill(*, regie, month):
+def households_to_bill(*, regie: Regie, month: datetime.date) -> list[int]:
     """Ids of the households with a booking or an attendance in `regie`'s activities that month."""
-    from core.models import Household
 
     start, end = month_bounds(month)
     in_month = Q(date__gte=start, date__lte=end, activity__regie=regie)
@@ -179,7 +194,7 @@ def households_to_bill(*, regie, month):
     )
 
 
-def payer_snapshot(household):
+def payer_snapshot(household: Household) -> dict[str, str]:
     """The payer as printed on the invoice on its issue day (« M TEST Deux », address, email)."""
     guardian = household.billing_guardian
     if guardian is None:

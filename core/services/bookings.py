@@ -5,6 +5,7 @@ Every state and deadline is computed here, on the server, from the database and 
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from core.models import Activity, BasketItem, Booking, Child, Enrolment
+from core.models import Activity, BasketItem, Booking, Child, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar, daterange, service_day_problem
 from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, deadline_label, is_past
@@ -47,7 +48,17 @@ class DayStatus:
         return self.state in (CellState.BOOKED, CellState.NOT_BOOKED)
 
 
-def day_status(*, child, activity, day, calendar, enrolments, booking, now, taken=0):
+def day_status(
+    *,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    calendar: ServiceCalendar,
+    enrolments: Iterable[Enrolment],
+    booking: Booking | None,
+    now: datetime.datetime,
+    taken: int = 0,
+) -> DayStatus:
     """The state of `activity` on `day` for `child`: closed (with the French reason), full when the
     activity's daily capacity is taken and the child has no place, locked when the deadline of the
     only possible action (cancel if booked, book otherwise) has passed, else booked or not booked.
@@ -77,7 +88,9 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now, take
     return DayStatus(state=state, is_booked=is_booked, deadline=deadline)
 
 
-def places_taken(*, activities, start, end):
+def places_taken(
+    *, activities: Iterable[Activity], start: datetime.date, end: datetime.date
+) -> dict[tuple[int, datetime.date], int]:
     """Active bookings per (activity id, day) between `start` and `end`, for the activities that
     have a daily capacity (no query when none has)."""
     capped = [a.pk for a in activities if a.capacity is not None]
@@ -182,11 +195,11 @@ def _cell(*, child, activity, day, status, item):
     )
 
 
-def week_start_of(day):
+def week_start_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def week_view(*, guardian, day, now=None):
+def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime | None = None) -> WeekView:
     """The booking week containing `day` for the guardian's household: per child, per activity the
     child is enrolled in, per day the activity runs on, the day's state, deadline and pending
     basket change. A fixed number of queries, whatever the number of children or bookings."""
@@ -260,13 +273,23 @@ def booking_check(*, child: Child, activity: Activity, day: datetime.date, booki
         raise ValidationError(problem, code="closed")
     duplicate = Booking.objects.filter(child=child, activity=activity, date=day).exclude(pk=booking_id)
     if duplicate.exists():
-        raise ValidationError("Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code="already_booked")
+        raise ValidationError(
+            "Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code="already_booked"
+        )
 
 
 # --- Staff override ---------------------------------------------------------------------------
 
 
-def booking_override(*, child, activity, day, action, staff_user, now=None):
+def booking_override(
+    *,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    action: Action | str,
+    staff_user: User,
+    now: datetime.datetime | None = None,
+) -> Booking:
     """Staff book or cancel a child's day whatever the deadlines; the booking is recorded as an
     override made by staff. It must still be a service day for an enrolled child."""
     now = now or timezone.now()
