@@ -22,6 +22,7 @@ RULES = [
     ("portail", ("admin_ext",), "the portal and the admin are independent: both import core only"),
     ("admin_ext", ("portail",), "the portal and the admin are independent: both import core only"),
     ("core", ("portail", "admin_ext"), "core is imported by the portal and the admin, never the other way"),
+    ("core/constants.py", ("core", "portail", "admin_ext", "config"), "the shared constants import nothing of the project"),
 ]
 
 
@@ -48,7 +49,8 @@ def _matches(name, prefixes):
 
 def violations(folder, forbidden, *, exempt=frozenset()):
     found = []
-    for path in sorted((ROOT / folder).rglob("*.py")):
+    paths = [ROOT / folder] if folder.endswith(".py") else sorted((ROOT / folder).rglob("*.py"))
+    for path in paths:
         relative = path.relative_to(ROOT).as_posix()
         if relative in exempt or "/migrations/" in relative:
             continue

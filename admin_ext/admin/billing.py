@@ -25,8 +25,8 @@ from unfold.forms import BaseDialogForm
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.formatting import euros
 from admin_ext.resources import InvoiceResource
+from core.constants import ZERO
 from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
-from core.models.billing import ZERO
 from core.services import invoicing
 
 RUN_STATUS_COLOURS = {

@@ -19,6 +19,7 @@ from admin_ext.resources import BookingResource
 from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Activity, Attendance, Booking, Child
 from core.services.bookings import booking_check, booking_override
+from core.services.deadlines import Action
 
 
 class OverrideForm(forms.Form):
@@ -31,8 +32,8 @@ class OverrideForm(forms.Form):
     day = forms.DateField(label="Jour", widget=UnfoldAdminSingleDateWidget)
     action = forms.ChoiceField(
         label="Action",
-        choices=[("book", "Réserver"), ("cancel", "Annuler")],
-        initial="book",
+        choices=[(Action.BOOK, "Réserver"), (Action.CANCEL, "Annuler")],
+        initial=Action.BOOK,
         widget=UnfoldAdminRadioSelectWidget,
     )
 
@@ -67,7 +68,7 @@ class OverrideView(UnfoldModelAdminViewMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        done = "réservé" if data["action"] == "book" else "annulé"
+        done = "réservé" if data["action"] == Action.BOOK else "annulé"
         messages.success(self.request, f"{booking} : {done} hors délai.")
         return redirect(reverse("admin:core_booking_changelist"))
 
@@ -115,7 +116,7 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
         cancelled = 0
         for booking in queryset.filter(status=Booking.Status.BOOKED).select_related("child", "activity"):
             booking_override(
-                child=booking.child, activity=booking.activity, day=booking.date, action="cancel", staff_user=request.user
+                child=booking.child, activity=booking.activity, day=booking.date, action=Action.CANCEL, staff_user=request.user
             )
             cancelled += 1
         messages.success(request, f"{cancelled} réservation(s) annulée(s) hors délai.")

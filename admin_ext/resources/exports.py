@@ -5,9 +5,8 @@ from decimal import Decimal
 from import_export import fields, resources, widgets
 
 from admin_ext.resources.widgets import OuiNonWidget
+from core.constants import CENT
 from core.models import Booking, Invoice, Payment
-
-CENT = Decimal("0.01")
 
 
 class BookingResource(resources.ModelResource):

@@ -1,13 +1,11 @@
 """Invoicing: monthly runs, invoices and their lines, credit notes, and the number counters."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, Sum
 
-ZERO = Decimal("0.00")
+from core.constants import ZERO
 
 
 class IssuedDocumentError(ValidationError):

@@ -3,13 +3,11 @@ invoices, with the history of what happened to each."""
 
 import datetime
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-ZERO = Decimal("0.00")
 # While an online attempt is younger than this, its invoices cannot be selected again; past it,
 # PayFiP's "result not known yet" means the attempt expired (an idop lives 15 minutes).
 ATTEMPT_HOLD = datetime.timedelta(minutes=20)

@@ -16,22 +16,17 @@ from django.utils import timezone
 from core import emails
 from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
 from core.services import french_dates
-from core.services.bookings import CellState, day_status, places_taken
+from core.services.bookings import CellState, Refusal, day_status, places_taken
 from core.services.calendar import ServiceCalendar, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
 
 MAX_PERIOD_DAYS = 366
 
 
-class Skip:
-    """Why a day of a period booking was left out (codes of the API)."""
-
-    CLOSED = "closed"
-    LOCKED = "locked"
-    ALREADY_BOOKED = "already_booked"
-    NOT_ENROLLED = "not_enrolled"
-    IN_BASKET = "in_basket"
-    FULL = "full"
+# Why a day of a period booking may be left out (SkippedDay.code).
+SKIP_CODES = (
+    Refusal.CLOSED, Refusal.LOCKED, Refusal.ALREADY_BOOKED, Refusal.NOT_ENROLLED, Refusal.IN_BASKET, Refusal.FULL
+)
 
 
 @dataclass(frozen=True)
@@ -114,18 +109,18 @@ class _Rules:
         """Why `action` cannot be put in the basket or applied now (None when it can)."""
         status = self.status(child=child, activity=activity, day=day, now=now)
         label = french_dates.short_label(day)
-        if status.closure_code == Skip.FULL:
-            return Problem(Skip.FULL, f"{child.first_name}, {activity.name}, {label} : complet, plus aucune place ce jour-là.")
+        if status.closure_code == Refusal.FULL:
+            return Problem(Refusal.FULL, f"{child.first_name}, {activity.name}, {label} : complet, plus aucune place ce jour-là.")
         if status.state == CellState.CLOSED:
             return Problem(status.closure_code, f"{child.first_name}, {activity.name}, {label} : pas de service ({status.closure_reason}).")
         if action == Action.BOOK and status.is_booked:
-            return Problem(Skip.ALREADY_BOOKED, f"{child.first_name}, {activity.name}, {label} : déjà réservé.")
+            return Problem(Refusal.ALREADY_BOOKED, f"{child.first_name}, {activity.name}, {label} : déjà réservé.")
         if action == Action.CANCEL and not status.is_booked:
-            return Problem("not_booked", f"{child.first_name}, {activity.name}, {label} : aucune réservation à annuler.")
+            return Problem(Refusal.NOT_BOOKED, f"{child.first_name}, {activity.name}, {label} : aucune réservation à annuler.")
         if status.state == CellState.LOCKED:
             verb = "réserver" if action == Action.BOOK else "annuler"
             return Problem(
-                Skip.LOCKED,
+                Refusal.LOCKED,
                 f"{child.first_name}, {activity.name}, {label} : le délai pour {verb} est dépassé "
                 f"(jusqu'au {deadline_label(status.deadline)}).",
             )
@@ -231,7 +226,7 @@ def basket_add_period(
                 if day.weekday() not in weekdays:
                     continue
                 if (child.pk, activity.pk, day) in in_basket:
-                    skipped.append(SkippedDay(child.pk, day, Skip.IN_BASKET, "Déjà dans le panier."))
+                    skipped.append(SkippedDay(child.pk, day, Refusal.IN_BASKET, "Déjà dans le panier."))
                     continue
                 problem = rules.problem(child=child, activity=activity, day=day, action=Action.BOOK, now=now)
                 if problem:
@@ -303,10 +298,10 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
         done = []
         for item in items:
             if item.child.household_id != guardian.household_id:
-                result.refused.append(RefusedItem(item, "forbidden", "Cet enfant n'appartient pas à votre foyer."))
+                result.refused.append(RefusedItem(item, Refusal.FORBIDDEN, "Cet enfant n'appartient pas à votre foyer."))
                 continue
             problem = rules.problem(child=item.child, activity=item.activity, day=item.date, action=item.action, now=now)
-            if problem and problem.code in (Skip.ALREADY_BOOKED, "not_booked"):
+            if problem and problem.code in (Refusal.ALREADY_BOOKED, Refusal.NOT_BOOKED):
                 result.unchanged.append(item)
                 done.append(item.pk)
                 continue

@@ -17,10 +17,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
+from core.constants import CENT
 from core.models import Attendance, Booking, Household, QuotientBracket, Regie, Tariff
 from core.services.calendar import ServiceCalendar
-
-CENT = Decimal("0.01")
 
 
 class BillingError(Exception):

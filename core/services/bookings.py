@@ -27,6 +27,19 @@ class CellState(StrEnum):
     CLOSED = "closed"
 
 
+class Refusal(StrEnum):
+    """Why a change of a day is refused, or a day of a period left out: the API's stable codes."""
+
+    CLOSED = "closed"
+    NOT_ENROLLED = "not_enrolled"
+    FULL = "full"
+    LOCKED = "locked"
+    ALREADY_BOOKED = "already_booked"
+    NOT_BOOKED = "not_booked"
+    IN_BASKET = "in_basket"
+    FORBIDDEN = "forbidden"
+
+
 NOT_ENROLLED_REASON = "Pas d'inscription pour cette année scolaire"
 FULL_REASON = "Complet"
 GRADE_REFUSED_REASON = "Classe non acceptée"
@@ -40,7 +53,7 @@ class DayStatus:
     state: CellState
     is_booked: bool
     closure_reason: str | None = None
-    closure_code: str | None = None  # "closed", "not_enrolled" or "full"
+    closure_code: Refusal | None = None  # CLOSED, NOT_ENROLLED or FULL
     deadline: datetime.datetime | None = None  # to cancel when booked, to book otherwise
 
     @property
@@ -75,10 +88,10 @@ def day_status(
         if not any(e.activity_id == activity.pk and e.school_year_id == school_year.pk for e in enrolments):
             reason = NOT_ENROLLED_REASON
     if reason is not None:
-        code = "not_enrolled" if reason == NOT_ENROLLED_REASON else "closed"
+        code = Refusal.NOT_ENROLLED if reason == NOT_ENROLLED_REASON else Refusal.CLOSED
         return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason, closure_code=code)
     if not is_booked and activity.capacity is not None and taken >= activity.capacity:
-        return DayStatus(state=CellState.CLOSED, is_booked=False, closure_reason=FULL_REASON, closure_code="full")
+        return DayStatus(state=CellState.CLOSED, is_booked=False, closure_reason=FULL_REASON, closure_code=Refusal.FULL)
     action = Action.CANCEL if is_booked else Action.BOOK
     deadline = activity_deadline(activity=activity, day=day, action=action, calendar=calendar)
     if is_past(deadline, now=now):
@@ -270,11 +283,11 @@ def booking_check(*, child: Child, activity: Activity, day: datetime.date, booki
     form asks this before saving)."""
     problem = service_day_problem(child=child, activity=activity, day=day)
     if problem:
-        raise ValidationError(problem, code="closed")
+        raise ValidationError(problem, code=Refusal.CLOSED)
     duplicate = Booking.objects.filter(child=child, activity=activity, date=day).exclude(pk=booking_id)
     if duplicate.exists():
         raise ValidationError(
-            "Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code="already_booked"
+            "Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code=Refusal.ALREADY_BOOKED
         )
 
 
@@ -298,7 +311,7 @@ def booking_override(
         booking = Booking.objects.select_for_update().filter(child=child, activity=activity, date=day).first()
         if action == Action.CANCEL:
             if booking is None or booking.status != Booking.Status.BOOKED:
-                raise ValidationError(f"{child.first_name} n'a pas de réservation à annuler ce jour-là.", code="not_booked")
+                raise ValidationError(f"{child.first_name} n'a pas de réservation à annuler ce jour-là.", code=Refusal.NOT_BOOKED)
             booking.status = Booking.Status.CANCELLED
             booking.cancelled_at, booking.cancelled_by = now, staff_user
             booking.source, booking.is_override = Booking.Source.STAFF, True
@@ -306,9 +319,9 @@ def booking_override(
             return booking
         problem = service_day_problem(child=child, activity=activity, day=day)
         if problem:
-            raise ValidationError(problem, code="closed")
+            raise ValidationError(problem, code=Refusal.CLOSED)
         if booking is not None and booking.status == Booking.Status.BOOKED:
-            raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code="already_booked")
+            raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code=Refusal.ALREADY_BOOKED)
         values = {
             "status": Booking.Status.BOOKED, "booked_at": now, "booked_by": staff_user, "cancelled_at": None,
             "cancelled_by": None, "source": Booking.Source.STAFF, "is_override": True,
@@ -318,7 +331,7 @@ def booking_override(
                 with transaction.atomic():
                     return Booking.objects.create(child=child, activity=activity, date=day, **values)
             except IntegrityError:
-                raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code="already_booked") from None
+                raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code=Refusal.ALREADY_BOOKED) from None
         for name, value in values.items():
             setattr(booking, name, value)
         booking.save(update_fields=list(values))

@@ -3,13 +3,11 @@ longer book or cancel a service day. Rules are data (`DeadlineRule`); see its do
 
 import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
+from core.constants import PARIS
 from core.models import Activity, DeadlineRule
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # How far before a day the service calendar is loaded so that "N working days before" never has
 # to load it again: the longest rule (60 days) plus the summer holidays when they are closures.

@@ -4,7 +4,7 @@ import datetime
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.constants import CENT, ZERO
 from core.emails import queue_email
 from core.models import (
     CreditNote,
@@ -42,8 +43,6 @@ PAYMENT_TERM_DAYS = 30
 COMPUTE_CHUNK = 200
 # Invoices delivered by one background task: ~7 PDFs per second each, far below the task timeout.
 DELIVER_CHUNK = 100
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 
 class InvoicingError(Exception):

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.constants import CENT, ZERO
 from core.emails import queue_email
 from core.models import Guardian, Household, Invoice, Payment, PaymentAllocation, User
 from core.models.payments import ATTEMPT_HOLD
@@ -30,7 +31,6 @@ from core.payfip import (
 
 logger = logging.getLogger("core.payments")
 
-ZERO = Decimal("0.00")
 ONLINE_MINIMUM = Decimal("1.00")  # PayFiP refuses less than 1 €
 OUTCOME_STATUSES = {
     Outcome.PAID: Payment.Status.PAID,
@@ -355,7 +355,7 @@ def payment_record_manual(
     now = now or timezone.now()
     if method not in Payment.MANUAL_METHODS:
         raise PaymentError("Moyen de paiement inconnu : espèces, chèque, CESU ou virement.")
-    amount = Decimal(amount).quantize(Decimal("0.01"))
+    amount = Decimal(amount).quantize(CENT)
     if amount <= ZERO:
         raise PaymentError("Le montant doit être positif.")
     ids = _parse_ids(invoice_ids)
