@@ -7,7 +7,6 @@ and only for the staff whose role lets them see invoices or payments.
 
 import datetime
 import json
-from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
@@ -15,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from admin_ext.admin.billing import euros
+from admin_ext.formatting import euros
+from core.constants import ZERO
 from core.models import Booking, Guardian, Household, Invoice, InvoiceRun, Payment
 from core.services.headcounts import headcounts_compute
 
@@ -125,7 +125,7 @@ def account_activation():
 
 
 RECENT_PAYMENTS_DAYS = 7
-ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+NO_AMOUNT = Value(ZERO, output_field=DecimalField(max_digits=12, decimal_places=2))
 
 
 def invoice_figures(today):
@@ -133,9 +133,9 @@ def invoice_figures(today):
     open_invoices = Invoice.objects.issued().open().with_balance()
     overdue = Q(due_date__lt=today)
     return open_invoices.aggregate(
-        unpaid_total=Coalesce(Sum("balance_due"), ZERO),
+        unpaid_total=Coalesce(Sum("balance_due"), NO_AMOUNT),
         unpaid_count=Count("pk"),
-        overdue_total=Coalesce(Sum("balance_due", filter=overdue), ZERO),
+        overdue_total=Coalesce(Sum("balance_due", filter=overdue), NO_AMOUNT),
         overdue_count=Count("pk", filter=overdue),
     )
 
@@ -145,7 +145,7 @@ def payment_figures(now):
     recent = Q(status=Payment.Status.PAID, created_at__gte=since)
     figures = Payment.objects.aggregate(
         recent_count=Count("pk", filter=recent),
-        recent_total=Coalesce(Sum("amount", filter=recent), ZERO),
+        recent_total=Coalesce(Sum("amount", filter=recent), NO_AMOUNT),
         in_flight=Count("pk", filter=Q(method=Payment.Method.ONLINE, status=Payment.Status.INITIATED)),
         mismatches=Count("pk", filter=Q(status=Payment.Status.MISMATCH, mismatch_reviewed_at__isnull=True)),
     )

@@ -1,4 +1,4 @@
-"""Shared fixtures: a small town and the personas of CONVENTIONS.md."""
+"""Shared fixtures: a small town and the personas of ../shared/CONVENTIONS.md (the house rules)."""
 
 import datetime
 import os

@@ -19,6 +19,7 @@ from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
+from admin_ext.formatting import euros
 from admin_ext.resources import InvoiceResource
 from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
 from core.services import invoicing
@@ -37,10 +38,6 @@ INVOICE_STATUS_COLOURS = {
     "Payée": "success",
     "Annulée": "default",
 }
-
-
-def euros(amount):
-    return f"{amount:,.2f} €".replace(",", " ").replace(".", ",")
 
 
 class InvoiceRunForm(forms.ModelForm):

@@ -18,7 +18,8 @@ from admin_ext.paginators import LargeTablePaginator
 from admin_ext.resources import BookingResource
 from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Activity, Attendance, Booking, Child
-from core.services.bookings import booking_override
+from core.services.bookings import booking_check, booking_override
+from core.services.deadlines import Action
 
 
 class OverrideForm(forms.Form):
@@ -31,10 +32,24 @@ class OverrideForm(forms.Form):
     day = forms.DateField(label="Jour", widget=UnfoldAdminSingleDateWidget)
     action = forms.ChoiceField(
         label="Action",
-        choices=[("book", "Réserver"), ("cancel", "Annuler")],
-        initial="book",
+        choices=[(Action.BOOK, "Réserver"), (Action.CANCEL, "Annuler")],
+        initial=Action.BOOK,
         widget=UnfoldAdminRadioSelectWidget,
     )
+
+
+class BookingAdminForm(forms.ModelForm):
+    """The generic add and change form: the service owns the rule of a valid booking."""
+
+    def clean(self):
+        cleaned = super().clean()
+        child, activity, day = cleaned.get("child"), cleaned.get("activity"), cleaned.get("date")
+        if child and activity and day:
+            try:
+                booking_check(child=child, activity=activity, day=day, booking_id=self.instance.pk)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
 
 
 class OverrideView(UnfoldModelAdminViewMixin, FormView):
@@ -53,13 +68,14 @@ class OverrideView(UnfoldModelAdminViewMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        done = "réservé" if data["action"] == "book" else "annulé"
+        done = "réservé" if data["action"] == Action.BOOK else "annulé"
         messages.success(self.request, f"{booking} : {done} hors délai.")
         return redirect(reverse("admin:core_booking_changelist"))
 
 
 @admin.register(Booking)
 class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
+    form = BookingAdminForm
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
@@ -100,7 +116,7 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
         cancelled = 0
         for booking in queryset.filter(status=Booking.Status.BOOKED).select_related("child", "activity"):
             booking_override(
-                child=booking.child, activity=booking.activity, day=booking.date, action="cancel", staff_user=request.user
+                child=booking.child, activity=booking.activity, day=booking.date, action=Action.CANCEL, staff_user=request.user
             )
             cancelled += 1
         messages.success(request, f"{cancelled} réservation(s) annulée(s) hors délai.")

@@ -19,7 +19,8 @@ from unfold.enums import ActionVariant
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.resources import PaymentResource
-from admin_ext.admin.billing import ConfirmForm, euros
+from admin_ext.admin.billing import ConfirmForm
+from admin_ext.formatting import euros
 from core.models import Invoice, Payment, PaymentAllocation, PaymentEvent
 from core.services import payments
 

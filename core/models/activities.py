@@ -179,11 +179,6 @@ class QuotientBracket(models.Model):
         return next((b for b in brackets if b.contains(value)), brackets[-1])
 
 
-class TariffQuerySet(models.QuerySet):
-    def valid_on(self, day):
-        return self.filter(valid_from__lte=day).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
-
-
 class Tariff(models.Model):
     """Unit price of an activity for a quotient bracket and residence, over a validity period."""
 
@@ -197,8 +192,6 @@ class Tariff(models.Model):
     )
     valid_from = models.DateField("valable du")
     valid_to = models.DateField("valable jusqu'au (inclus)", null=True, blank=True)
-
-    objects = TariffQuerySet.as_manager()
 
     class Meta:
         verbose_name = "tarif"

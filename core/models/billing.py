@@ -1,14 +1,12 @@
 """Invoicing: monthly runs, invoices and their lines, credit notes, and the number counters."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-ZERO = Decimal("0.00")
+from core.constants import CENT, ZERO
 
 
 class IssuedDocumentError(ValidationError):
@@ -82,7 +80,6 @@ class InvoiceRun(models.Model):
 
 
 MONEY = models.DecimalField(max_digits=12, decimal_places=2)
-CENT = Decimal("0.01")
 
 
 def _cents(value):

@@ -17,9 +17,6 @@ class BookingQuerySet(models.QuerySet):
     def between(self, start, end):
         return self.filter(date__gte=start, date__lte=end)
 
-    def for_month(self, year, month):
-        return self.filter(date__year=year, date__month=month)
-
 
 class Booking(models.Model):
     """One child, one activity, one day. A cancelled booking keeps its row (who cancelled, when)."""
@@ -92,18 +89,6 @@ class Booking(models.Model):
     @property
     def is_active(self):
         return self.status == self.Status.BOOKED
-
-    def clean(self):
-        from core.services.calendar import service_day_problem
-
-        if not (self.child_id and self.activity_id and self.date):
-            return
-        problem = service_day_problem(child=self.child, activity=self.activity, day=self.date)
-        if problem:
-            raise ValidationError(problem)
-        duplicate = Booking.objects.filter(child_id=self.child_id, activity_id=self.activity_id, date=self.date)
-        if duplicate.exclude(pk=self.pk).exists():
-            raise ValidationError("Cet enfant a déjà une réservation pour cette prestation ce jour-là.")
 
 
 class Attendance(models.Model):

@@ -214,10 +214,6 @@ class Child(models.Model):
     def level_label(self):
         return "Maternelle" if self.is_maternelle else "Primaire"
 
-    @property
-    def has_dietary_needs(self):
-        return bool(self.has_pai or self.diet or self.allergies)
-
     def clean(self):
         from core.models.organisation import School
 

@@ -3,13 +3,11 @@ invoices, with the history of what happened to each."""
 
 import datetime
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-ZERO = Decimal("0.00")
 # While an online attempt is younger than this, its invoices cannot be selected again; past it,
 # PayFiP's "result not known yet" means the attempt expired (an idop lives 15 minutes).
 ATTEMPT_HOLD = datetime.timedelta(minutes=20)
@@ -46,7 +44,6 @@ class Payment(models.Model):
         MISMATCH = "mismatch", "Anomalie à vérifier"
 
     MANUAL_METHODS = (Method.CASH, Method.CHEQUE, Method.CESU, Method.TRANSFER)
-    FAILED_STATUSES = (Status.REFUSED, Status.ABANDONED, Status.EXPIRED, Status.ERROR)
 
     uuid = models.UUIDField("identifiant", default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(
@@ -119,10 +116,6 @@ class Payment(models.Model):
     @property
     def amount_cents(self):
         return int((self.amount * 100).to_integral_value())
-
-    def is_held(self, *, now):
-        """Still holding its invoices: in flight and younger than ATTEMPT_HOLD."""
-        return self.is_in_flight and now - self.created_at < ATTEMPT_HOLD
 
     def log(self, kind, message, **data):
         return PaymentEvent.objects.create(payment=self, kind=kind, message=message, data=data)

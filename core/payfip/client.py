@@ -6,14 +6,12 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from core.constants import PARIS
 from core.payfip import protocol, validation
 from core.payfip.errors import PayfipProtocolError, PayfipUnreachable
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class Outcome(StrEnum):

@@ -21,7 +21,6 @@ SERVICE_NS = (
     "http://securite.service.tpa.cp.finances.gouv.fr/services/mas_securite/"
     "contrat_paiement_securise/PaiementSecuriseService"
 )
-FONCTIONNELLE_ERREUR = "fr.gouv.finances.cp.tpa.webservice.exceptions.FonctionnelleErreur"
 FAULT_KINDS = ("FonctionnelleErreur", "TechDysfonctionnementErreur", "TechIndisponibiliteErreur", "TechProtocolaireErreur")
 
 

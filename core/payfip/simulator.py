@@ -15,7 +15,6 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -23,12 +22,12 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.constants import PARIS
 from core.models import PayfipSimulatorOperation, Regie
 from core.payfip import protocol, validation
 from core.payfip.errors import PayfipInvalidInput, PayfipNotConfigured, PayfipProtocolError
 
 logger = logging.getLogger(__name__)
-PARIS = ZoneInfo("Europe/Paris")
 OPERATION_LIFETIME = datetime.timedelta(minutes=15)
 NOTIFICATION_MODES = {choice.value for choice in PayfipSimulatorOperation.Notification}
 

@@ -5,6 +5,7 @@ guardian's state (it dies once the email is verified or the password set), and t
 token is a signed payload that names the address it replaces (it dies once the address changed).
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from core import emails
-from core.models import Guardian, User
+from core.models import EmailLog, Guardian, User
 from core.services import french_dates
 from core.services.deadlines import PARIS
 
@@ -49,17 +50,17 @@ def _validity_days():
     return max(1, settings.PASSWORD_RESET_TIMEOUT // (24 * 3600))
 
 
-def normalize_email(value):
+def normalize_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
-def activation_url(guardian):
+def activation_url(guardian: Guardian) -> str:
     uid = urlsafe_base64_encode(force_bytes(guardian.pk))
     token = activation_token_generator.make_token(guardian)
     return _absolute(reverse("portail:activate", kwargs={"uidb64": uid, "token": token}))
 
 
-def guardian_for_activation(*, guardian_id, token):
+def guardian_for_activation(*, guardian_id: int | str, token: str) -> Guardian | None:
     """The guardian an activation link is for, or None when the link is wrong, used or expired."""
     guardian = Guardian.objects.select_related("user", "household").filter(pk=guardian_id).first()
     if guardian is None or not guardian.email or guardian.has_activated_account:
@@ -70,7 +71,7 @@ def guardian_for_activation(*, guardian_id, token):
 
 
 @transaction.atomic
-def guardian_send_activation(*, guardian):
+def guardian_send_activation(*, guardian: Guardian) -> EmailLog | None:
     """Email the guardian a single-use, expiring « Choisir un mot de passe » link; an activated
     account or a guardian without email gets nothing (returns None)."""
     if not guardian.email or guardian.has_activated_account:
@@ -85,7 +86,7 @@ def guardian_send_activation(*, guardian):
 
 
 @transaction.atomic
-def guardian_activate(*, guardian, password, now=None):
+def guardian_activate(*, guardian: Guardian, password: str, now: datetime.datetime | None = None) -> User:
     """Give the guardian a login with `password` (already validated), linking an existing user of
     the same email if there is one, and mark the email as verified: the link proved it."""
     now = now or timezone.now()
@@ -109,7 +110,7 @@ def guardian_activate(*, guardian, password, now=None):
 
 
 @transaction.atomic
-def password_reset_request(*, email):
+def password_reset_request(*, email: str) -> EmailLog | None:
     """Send a reset link to the active login of `email`, or the activation link to a guardian who
     never activated; say nothing either way, so that the answer reveals no address."""
     email = normalize_email(email)
@@ -139,7 +140,7 @@ def password_reset_request(*, email):
 
 
 @transaction.atomic
-def user_password_reset_done(*, user, now=None):
+def user_password_reset_done(*, user: User, now: datetime.datetime | None = None) -> User:
     """After a reset through the emailed link: the address is proven, and earlier failed logins
     no longer lock the account."""
     Guardian.objects.filter(user=user, email_verified_at__isnull=True).update(email_verified_at=now or timezone.now())
@@ -161,7 +162,7 @@ def _email_taken(email, *, guardian):
 
 
 @transaction.atomic
-def guardian_request_email_change(*, guardian, new_email):
+def guardian_request_email_change(*, guardian: Guardian, new_email: str) -> EmailLog:
     """Send a confirmation link to the new address; nothing changes until it is followed."""
     new_email = normalize_email(new_email)
     if new_email == normalize_email(guardian.email):
@@ -189,7 +190,7 @@ class EmailChange:
     new_email: str
 
 
-def email_change_from_token(*, token):
+def email_change_from_token(*, token: str) -> EmailChange | None:
     """The pending change a confirmation link stands for, or None when it is wrong, expired or
     already applied."""
     try:
@@ -203,7 +204,7 @@ def email_change_from_token(*, token):
 
 
 @transaction.atomic
-def guardian_confirm_email_change(*, token, now=None):
+def guardian_confirm_email_change(*, token: str, now: datetime.datetime | None = None) -> Guardian | None:
     """Apply a confirmed change of email to the guardian and their login alike, mark the new
     address as verified, and tell the old address. Returns the guardian, or None for a dead link."""
     change = email_change_from_token(token=token)
@@ -242,7 +243,7 @@ def _send_email_changed_notice(*, guardian, old_email, now):
     )
 
 
-def mask_email(address):
+def mask_email(address: str) -> str:
     """"nouveau@example.org" → "no***@e***.org": enough for its owner to recognise it, not to
     read it. The local part keeps its first two characters (one when it is that short), the
     domain its first character and its last label."""

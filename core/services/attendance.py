@@ -1,14 +1,16 @@
 """Attendance (pointage): what really happened on a service day, recorded by staff."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
-from core.models import Attendance, Booking, Child, Enrolment, InvoiceRun, SchoolYear
+from core.models import Activity, Attendance, Booking, Child, Enrolment, InvoiceRun, School, SchoolYear, User
 
 
-def attendance_is_locked(*, activity, day):
+def attendance_is_locked(*, activity: Activity, day: datetime.date) -> bool:
     """Attendance of a day can no longer change once an invoice run of the activity's régie
     covering that month is issued or being issued (a draft still follows attendance)."""
     return InvoiceRun.objects.filter(
@@ -27,7 +29,7 @@ class AttendanceLine:
         return self.attendance.status if self.attendance else None
 
 
-def attendance_sheet(*, school, activity, day):
+def attendance_sheet(*, school: School, activity: Activity, day: datetime.date) -> list[AttendanceLine]:
     """The children booked on `day` for `activity` at `school`, then those present without
     booking, each with their recorded attendance (None when not yet recorded)."""
     booked_ids = set(
@@ -46,7 +48,7 @@ def attendance_sheet(*, school, activity, day):
     return sorted(lines, key=lambda line: (not line.booked, line.child.last_name, line.child.first_name))
 
 
-def attendance_unbooked_candidates(*, school, activity, day):
+def attendance_unbooked_candidates(*, school: School, activity: Activity, day: datetime.date) -> QuerySet[Child]:
     """Children of `school` enrolled in `activity` this school year, without booking or attendance on `day`."""
     school_year = SchoolYear.objects.containing(day).first()
     taken = set(Booking.objects.active().filter(activity=activity, date=day).values_list("child_id", flat=True))
@@ -60,7 +62,7 @@ def attendance_unbooked_candidates(*, school, activity, day):
 
 
 @transaction.atomic
-def attendance_record(*, child, activity, day, status, by):
+def attendance_record(*, child: Child, activity: Activity, day: datetime.date, status: str, by: User) -> Attendance:
     """Record (or correct) a child's attendance; refused when the day is locked or the status
     does not match the booking (Attendance.clean)."""
     if attendance_is_locked(activity=activity, day=day):

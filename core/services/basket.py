@@ -6,6 +6,7 @@ when it is added, and again at the instant of validation.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,24 +14,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core import emails
-from core.models import Activity, Basket, BasketItem, Booking, Enrolment
+from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
 from core.services import french_dates
-from core.services.bookings import CellState, day_status, places_taken
+from core.services.bookings import CellState, Refusal, day_status, places_taken
 from core.services.calendar import ServiceCalendar, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
 
 MAX_PERIOD_DAYS = 366
 
 
-class Skip:
-    """Why a day of a period booking was left out (codes of the API)."""
-
-    CLOSED = "closed"
-    LOCKED = "locked"
-    ALREADY_BOOKED = "already_booked"
-    NOT_ENROLLED = "not_enrolled"
-    IN_BASKET = "in_basket"
-    FULL = "full"
+# Why a day of a period booking may be left out (SkippedDay.code).
+SKIP_CODES = (
+    Refusal.CLOSED, Refusal.LOCKED, Refusal.ALREADY_BOOKED, Refusal.NOT_ENROLLED, Refusal.IN_BASKET, Refusal.FULL
+)
 
 
 @dataclass(frozen=True)
@@ -113,18 +109,18 @@ class _Rules:
         """Why `action` cannot be put in the basket or applied now (None when it can)."""
         status = self.status(child=child, activity=activity, day=day, now=now)
         label = french_dates.short_label(day)
-        if status.closure_code == Skip.FULL:
-            return Problem(Skip.FULL, f"{child.first_name}, {activity.name}, {label} : complet, plus aucune place ce jour-là.")
+        if status.closure_code == Refusal.FULL:
+            return Problem(Refusal.FULL, f"{child.first_name}, {activity.name}, {label} : complet, plus aucune place ce jour-là.")
         if status.state == CellState.CLOSED:
             return Problem(status.closure_code, f"{child.first_name}, {activity.name}, {label} : pas de service ({status.closure_reason}).")
         if action == Action.BOOK and status.is_booked:
-            return Problem(Skip.ALREADY_BOOKED, f"{child.first_name}, {activity.name}, {label} : déjà réservé.")
+            return Problem(Refusal.ALREADY_BOOKED, f"{child.first_name}, {activity.name}, {label} : déjà réservé.")
         if action == Action.CANCEL and not status.is_booked:
-            return Problem("not_booked", f"{child.first_name}, {activity.name}, {label} : aucune réservation à annuler.")
+            return Problem(Refusal.NOT_BOOKED, f"{child.first_name}, {activity.name}, {label} : aucune réservation à annuler.")
         if status.state == CellState.LOCKED:
             verb = "réserver" if action == Action.BOOK else "annuler"
             return Problem(
-                Skip.LOCKED,
+                Refusal.LOCKED,
                 f"{child.first_name}, {activity.name}, {label} : le délai pour {verb} est dépassé "
                 f"(jusqu'au {deadline_label(status.deadline)}).",
             )
@@ -136,13 +132,13 @@ def _check_household(guardian, children):
         raise PermissionDenied("Cet enfant n'appartient pas à votre foyer.")
 
 
-def basket_get(*, guardian):
+def basket_get(*, guardian: Guardian) -> Basket:
     """The guardian's basket, created on first use (one per guardian)."""
     basket, _ = Basket.objects.get_or_create(guardian=guardian)
     return basket
 
 
-def basket_items(*, guardian, now=None):
+def basket_items(*, guardian: Guardian, now: datetime.datetime | None = None) -> list[BasketItem]:
     """The basket's changes, each with the problem that would refuse it if validated now."""
     now = now or timezone.now()
     items = list(
@@ -158,7 +154,15 @@ def basket_items(*, guardian, now=None):
     return items
 
 
-def basket_add(*, guardian, child, activity, day, action, now=None):
+def basket_add(
+    *,
+    guardian: Guardian,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    action: Action | str,
+    now: datetime.datetime | None = None,
+) -> BasketItem:
     """Put one change in the guardian's basket, replacing any other change for that day; refused
     (ValidationError, French message) when the day is closed, locked or already in that state."""
     now = now or timezone.now()
@@ -176,7 +180,7 @@ def basket_add(*, guardian, child, activity, day, action, now=None):
         return item
 
 
-def basket_remove(*, guardian, item_id):
+def basket_remove(*, guardian: Guardian, item_id: int) -> None:
     """Take one change out of the guardian's basket (another guardian's item is not found)."""
     with transaction.atomic():
         deleted, _ = BasketItem.objects.filter(basket__guardian=guardian, pk=item_id).delete()
@@ -184,14 +188,23 @@ def basket_remove(*, guardian, item_id):
             raise BasketItem.DoesNotExist("Ce changement n'est pas dans votre panier.")
 
 
-def basket_clear(*, guardian):
+def basket_clear(*, guardian: Guardian) -> int:
     """Empty the guardian's basket; returns the number of changes removed."""
     with transaction.atomic():
         deleted, _ = BasketItem.objects.filter(basket__guardian=guardian).delete()
         return deleted
 
 
-def basket_add_period(*, guardian, children, activity, start, end, weekdays, now=None):
+def basket_add_period(
+    *,
+    guardian: Guardian,
+    children: Iterable[Child],
+    activity: Activity,
+    start: datetime.date,
+    end: datetime.date,
+    weekdays: Iterable[int],
+    now: datetime.datetime | None = None,
+) -> PeriodResult:
     """Book `activity` for one or several children of the household on the given weekdays between
     two dates: one basket change per open service day; every other day is listed with why."""
     now = now or timezone.now()
@@ -213,7 +226,7 @@ def basket_add_period(*, guardian, children, activity, start, end, weekdays, now
                 if day.weekday() not in weekdays:
                     continue
                 if (child.pk, activity.pk, day) in in_basket:
-                    skipped.append(SkippedDay(child.pk, day, Skip.IN_BASKET, "Déjà dans le panier."))
+                    skipped.append(SkippedDay(child.pk, day, Refusal.IN_BASKET, "Déjà dans le panier."))
                     continue
                 problem = rules.problem(child=child, activity=activity, day=day, action=Action.BOOK, now=now)
                 if problem:
@@ -259,7 +272,7 @@ def _updated_in_place(pk):
     return booking
 
 
-def basket_validate(*, guardian, now=None):
+def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None) -> ValidationResult:
     """Apply the guardian's basket atomically and once: every change is re-checked against its
     deadline now; valid ones are applied and leave the basket, expired ones are refused with a
     French reason and stay; the household's guardians get the "Validation du panier" email."""
@@ -285,10 +298,10 @@ def basket_validate(*, guardian, now=None):
         done = []
         for item in items:
             if item.child.household_id != guardian.household_id:
-                result.refused.append(RefusedItem(item, "forbidden", "Cet enfant n'appartient pas à votre foyer."))
+                result.refused.append(RefusedItem(item, Refusal.FORBIDDEN, "Cet enfant n'appartient pas à votre foyer."))
                 continue
             problem = rules.problem(child=item.child, activity=item.activity, day=item.date, action=item.action, now=now)
-            if problem and problem.code in (Skip.ALREADY_BOOKED, "not_booked"):
+            if problem and problem.code in (Refusal.ALREADY_BOOKED, Refusal.NOT_BOOKED):
                 result.unchanged.append(item)
                 done.append(item.pk)
                 continue

@@ -11,22 +11,22 @@ a line (the childcare tax credit excludes meals).
 import calendar
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
 
-from core.models import Attendance, Booking, QuotientBracket, Tariff
+from core.constants import CENT
+from core.models import Attendance, Booking, Household, QuotientBracket, Regie, Tariff
 from core.services.calendar import ServiceCalendar
-
-CENT = Decimal("0.01")
 
 
 class BillingError(Exception):
     """A month cannot be priced (a missing tariff): staff must fix the settings and recompute."""
 
 
-def month_bounds(month):
+def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     """First and last day of the month containing `month`."""
     first = month.replace(day=1)
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
@@ -95,7 +95,14 @@ class PriceBook:
         )
 
 
-def household_month_lines(*, household, regie, month, prices=None, service_calendar=None):
+def household_month_lines(
+    *,
+    household: Household,
+    regie: Regie,
+    month: datetime.date,
+    prices: PriceBook | None = None,
+    service_calendar: ServiceCalendar | None = None,
+) -> list[LineDraft]:
     """The lines a household owes `regie` for the month of `month`, empty when nothing is due."""
     start, end = month_bounds(month)
     household = type(household).objects.prefetch_related("quotients").get(pk=household.pk)
@@ -106,7 +113,14 @@ def household_month_lines(*, household, regie, month, prices=None, service_calen
     )[household.pk]
 
 
-def households_month_lines(*, households, regie, month, prices, service_calendar):
+def households_month_lines(
+    *,
+    households: Iterable[Household],
+    regie: Regie,
+    month: datetime.date,
+    prices: PriceBook,
+    service_calendar: ServiceCalendar,
+) -> dict[int, list[LineDraft]]:
     """The lines of several households (their quotients prefetched) by household id, in two
     queries whatever their number: how a run bills a whole town."""
     start, end = month_bounds(month)
@@ -138,7 +152,7 @@ def _household_lines(*, household, bookings, attendances, prices, service_calend
         key = (booking.child_id, booking.activity_id, booking.date)
         booked_keys.add(key)
         attendance = attendances.get(key)
-        if attendance is not None and attendance.status == Attendance.Status.ABSENT_JUSTIFIED:
+        if attendance is not None and not attendance.is_billable:
             continue
         if service_calendar.closure_reason(booking.date, school_id=booking.child.school_id, activity_id=booking.activity_id):
             continue  # no service that day (a strike, a closure decided after the booking)
@@ -167,9 +181,8 @@ def _household_lines(*, household, bookings, attendances, prices, service_calend
     return lines
 
 
-def households_to_bill(*, regie, month):
+def households_to_bill(*, regie: Regie, month: datetime.date) -> list[int]:
     """Ids of the households with a booking or an attendance in `regie`'s activities that month."""
-    from core.models import Household
 
     start, end = month_bounds(month)
     in_month = Q(date__gte=start, date__lte=end, activity__regie=regie)
@@ -180,7 +193,7 @@ def households_to_bill(*, regie, month):
     )
 
 
-def payer_snapshot(household):
+def payer_snapshot(household: Household) -> dict[str, str]:
     """The payer as printed on the invoice on its issue day (« M TEST Deux », address, email)."""
     guardian = household.billing_guardian
     if guardian is None:
@@ -189,7 +202,3 @@ def payer_snapshot(household):
     name = " ".join(part for part in (civility, guardian.last_name.upper(), guardian.first_name) if part)
     address = guardian.full_address or household.full_address
     return {"payer_name": name, "payer_address": address, "payer_email": guardian.email or ""}
-
-
-def first_day_of(day):
-    return datetime.date(day.year, day.month, 1)

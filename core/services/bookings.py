@@ -5,6 +5,7 @@ Every state and deadline is computed here, on the server, from the database and 
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -13,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from core.models import BasketItem, Booking, Child, Enrolment
+from core.models import Activity, BasketItem, Booking, Child, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar, daterange, service_day_problem
 from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, deadline_label, is_past
@@ -24,6 +25,19 @@ class CellState(StrEnum):
     NOT_BOOKED = "not_booked"
     LOCKED = "locked"
     CLOSED = "closed"
+
+
+class Refusal(StrEnum):
+    """Why a change of a day is refused, or a day of a period left out: the API's stable codes."""
+
+    CLOSED = "closed"
+    NOT_ENROLLED = "not_enrolled"
+    FULL = "full"
+    LOCKED = "locked"
+    ALREADY_BOOKED = "already_booked"
+    NOT_BOOKED = "not_booked"
+    IN_BASKET = "in_basket"
+    FORBIDDEN = "forbidden"
 
 
 NOT_ENROLLED_REASON = "Pas d'inscription pour cette année scolaire"
@@ -39,7 +53,7 @@ class DayStatus:
     state: CellState
     is_booked: bool
     closure_reason: str | None = None
-    closure_code: str | None = None  # "closed", "not_enrolled" or "full"
+    closure_code: Refusal | None = None  # CLOSED, NOT_ENROLLED or FULL
     deadline: datetime.datetime | None = None  # to cancel when booked, to book otherwise
 
     @property
@@ -47,7 +61,17 @@ class DayStatus:
         return self.state in (CellState.BOOKED, CellState.NOT_BOOKED)
 
 
-def day_status(*, child, activity, day, calendar, enrolments, booking, now, taken=0):
+def day_status(
+    *,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    calendar: ServiceCalendar,
+    enrolments: Iterable[Enrolment],
+    booking: Booking | None,
+    now: datetime.datetime,
+    taken: int = 0,
+) -> DayStatus:
     """The state of `activity` on `day` for `child`: closed (with the French reason), full when the
     activity's daily capacity is taken and the child has no place, locked when the deadline of the
     only possible action (cancel if booked, book otherwise) has passed, else booked or not booked.
@@ -64,10 +88,10 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now, take
         if not any(e.activity_id == activity.pk and e.school_year_id == school_year.pk for e in enrolments):
             reason = NOT_ENROLLED_REASON
     if reason is not None:
-        code = "not_enrolled" if reason == NOT_ENROLLED_REASON else "closed"
+        code = Refusal.NOT_ENROLLED if reason == NOT_ENROLLED_REASON else Refusal.CLOSED
         return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason, closure_code=code)
     if not is_booked and activity.capacity is not None and taken >= activity.capacity:
-        return DayStatus(state=CellState.CLOSED, is_booked=False, closure_reason=FULL_REASON, closure_code="full")
+        return DayStatus(state=CellState.CLOSED, is_booked=False, closure_reason=FULL_REASON, closure_code=Refusal.FULL)
     action = Action.CANCEL if is_booked else Action.BOOK
     deadline = activity_deadline(activity=activity, day=day, action=action, calendar=calendar)
     if is_past(deadline, now=now):
@@ -77,7 +101,9 @@ def day_status(*, child, activity, day, calendar, enrolments, booking, now, take
     return DayStatus(state=state, is_booked=is_booked, deadline=deadline)
 
 
-def places_taken(*, activities, start, end):
+def places_taken(
+    *, activities: Iterable[Activity], start: datetime.date, end: datetime.date
+) -> dict[tuple[int, datetime.date], int]:
     """Active bookings per (activity id, day) between `start` and `end`, for the activities that
     have a daily capacity (no query when none has)."""
     capped = [a.pk for a in activities if a.capacity is not None]
@@ -182,11 +208,11 @@ def _cell(*, child, activity, day, status, item):
     )
 
 
-def week_start_of(day):
+def week_start_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def week_view(*, guardian, day, now=None):
+def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime | None = None) -> WeekView:
     """The booking week containing `day` for the guardian's household: per child, per activity the
     child is enrolled in, per day the activity runs on, the day's state, deadline and pending
     basket change. A fixed number of queries, whatever the number of children or bookings."""
@@ -248,10 +274,35 @@ def week_view(*, guardian, day, now=None):
     )
 
 
+# --- Staff entry -----------------------------------------------------------------------------
+
+
+def booking_check(*, child: Child, activity: Activity, day: datetime.date, booking_id: int | None = None) -> None:
+    """A booking entered by staff must be on a service day for an enrolled child of an accepted
+    grade, and the only one of the child for that activity and day (the admin's add and change
+    form asks this before saving)."""
+    problem = service_day_problem(child=child, activity=activity, day=day)
+    if problem:
+        raise ValidationError(problem, code=Refusal.CLOSED)
+    duplicate = Booking.objects.filter(child=child, activity=activity, date=day).exclude(pk=booking_id)
+    if duplicate.exists():
+        raise ValidationError(
+            "Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code=Refusal.ALREADY_BOOKED
+        )
+
+
 # --- Staff override ---------------------------------------------------------------------------
 
 
-def booking_override(*, child, activity, day, action, staff_user, now=None):
+def booking_override(
+    *,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    action: Action | str,
+    staff_user: User,
+    now: datetime.datetime | None = None,
+) -> Booking:
     """Staff book or cancel a child's day whatever the deadlines; the booking is recorded as an
     override made by staff. It must still be a service day for an enrolled child."""
     now = now or timezone.now()
@@ -260,7 +311,7 @@ def booking_override(*, child, activity, day, action, staff_user, now=None):
         booking = Booking.objects.select_for_update().filter(child=child, activity=activity, date=day).first()
         if action == Action.CANCEL:
             if booking is None or booking.status != Booking.Status.BOOKED:
-                raise ValidationError(f"{child.first_name} n'a pas de réservation à annuler ce jour-là.", code="not_booked")
+                raise ValidationError(f"{child.first_name} n'a pas de réservation à annuler ce jour-là.", code=Refusal.NOT_BOOKED)
             booking.status = Booking.Status.CANCELLED
             booking.cancelled_at, booking.cancelled_by = now, staff_user
             booking.source, booking.is_override = Booking.Source.STAFF, True
@@ -268,9 +319,9 @@ def booking_override(*, child, activity, day, action, staff_user, now=None):
             return booking
         problem = service_day_problem(child=child, activity=activity, day=day)
         if problem:
-            raise ValidationError(problem, code="closed")
+            raise ValidationError(problem, code=Refusal.CLOSED)
         if booking is not None and booking.status == Booking.Status.BOOKED:
-            raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code="already_booked")
+            raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code=Refusal.ALREADY_BOOKED)
         values = {
             "status": Booking.Status.BOOKED, "booked_at": now, "booked_by": staff_user, "cancelled_at": None,
             "cancelled_by": None, "source": Booking.Source.STAFF, "is_override": True,
@@ -280,7 +331,7 @@ def booking_override(*, child, activity, day, action, staff_user, now=None):
                 with transaction.atomic():
                     return Booking.objects.create(child=child, activity=activity, date=day, **values)
             except IntegrityError:
-                raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code="already_booked") from None
+                raise ValidationError(f"{child.first_name} est déjà inscrit(e) ce jour-là.", code=Refusal.ALREADY_BOOKED) from None
         for name, value in values.items():
             setattr(booking, name, value)
         booking.save(update_fields=list(values))

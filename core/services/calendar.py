@@ -5,13 +5,14 @@ PUBLIC_HOLIDAYS_SUBDIVISION is set); school holidays, strikes and closures are `
 """
 
 import datetime
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
 from django.conf import settings
 
-from core.models import Closure, Enrolment, SchoolYear
+from core.models import Activity, Child, Closure, Enrolment, SchoolYear
 
 PUBLIC_HOLIDAY_LABEL = "Jour férié"
 
@@ -21,16 +22,16 @@ def _public_holidays_for_year(year, subdivision):
     return dict(holidays.France(years=year, subdiv=subdivision, language="fr"))
 
 
-def public_holiday_name(day):
+def public_holiday_name(day: datetime.date) -> str | None:
     """The name of the French public holiday on `day` (e.g. "Armistice"), or None."""
     return _public_holidays_for_year(day.year, settings.PUBLIC_HOLIDAYS_SUBDIVISION).get(day)
 
 
-def is_public_holiday(day):
+def is_public_holiday(day: datetime.date) -> bool:
     return public_holiday_name(day) is not None
 
 
-def daterange(start, end):
+def daterange(start: datetime.date, end: datetime.date) -> Iterator[datetime.date]:
     day = start
     while day <= end:
         yield day
@@ -80,7 +81,14 @@ class ServiceCalendar:
         )
 
 
-def service_day_problem(*, child, activity, day, calendar=None, enrolments=None):
+def service_day_problem(
+    *,
+    child: Child,
+    activity: Activity,
+    day: datetime.date,
+    calendar: ServiceCalendar | None = None,
+    enrolments: Iterable[Enrolment] | None = None,
+) -> str | None:
     """Why `child` cannot have `activity` on `day` (French message), or None when it is a service
     day for an enrolled child of an accepted grade."""
     if not activity.accepts_grade(child.grade):
@@ -105,7 +113,14 @@ def service_day_problem(*, child, activity, day, calendar=None, enrolments=None)
     return None
 
 
-def service_days(*, child, activity, start, end, calendar=None):
+def service_days(
+    *,
+    child: Child,
+    activity: Activity,
+    start: datetime.date,
+    end: datetime.date,
+    calendar: ServiceCalendar | None = None,
+) -> list[datetime.date]:
     """The days between `start` and `end` on which `activity` runs for `child`."""
     calendar = calendar or ServiceCalendar.load(start, end)
     enrolments = list(Enrolment.objects.filter(child=child, activity=activity))

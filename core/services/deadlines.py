@@ -3,13 +3,11 @@ longer book or cancel a service day. Rules are data (`DeadlineRule`); see its do
 
 import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from core.models import DeadlineRule
+from core.constants import PARIS
+from core.models import Activity, DeadlineRule
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar
-
-PARIS = ZoneInfo("Europe/Paris")
 
 # How far before a day the service calendar is loaded so that "N working days before" never has
 # to load it again: the longest rule (60 days) plus the summer holidays when they are closures.
@@ -21,7 +19,7 @@ class Action(StrEnum):
     CANCEL = "cancel"
 
 
-def paris_datetime(day, at):
+def paris_datetime(day: datetime.date, at: datetime.time) -> datetime.datetime:
     """`day` at the wall-clock time `at` in Paris, as an aware datetime. A time that does not exist
     (the March clock change) is moved forward by the gap; an ambiguous one (October) is the first."""
     naive = datetime.datetime.combine(day, at)
@@ -40,7 +38,9 @@ def _working_day_before(day, count, calendar):
     return current
 
 
-def rule_deadline(*, rule, day, calendar=None):
+def rule_deadline(
+    *, rule: DeadlineRule, day: datetime.date, calendar: ServiceCalendar | None = None
+) -> datetime.datetime:
     """The last instant (aware, Europe/Paris) at which a parent may act on service day `day`
     under `rule`."""
     if rule.kind == DeadlineRule.Kind.CALENDAR_DAYS:
@@ -56,18 +56,20 @@ def rule_deadline(*, rule, day, calendar=None):
     return paris_datetime(last_day, rule.time)
 
 
-def activity_deadline(*, activity, day, action, calendar=None):
+def activity_deadline(
+    *, activity: Activity, day: datetime.date, action: Action | str, calendar: ServiceCalendar | None = None
+) -> datetime.datetime:
     """The deadline to book (booking_rule) or cancel (cancellation_rule) `activity` on `day`."""
     rule = activity.booking_rule if Action(action) == Action.BOOK else activity.cancellation_rule
     return rule_deadline(rule=rule, day=day, calendar=calendar)
 
 
-def is_past(deadline, *, now):
+def is_past(deadline: datetime.datetime, *, now: datetime.datetime) -> bool:
     """A deadline is past strictly after its instant: acting at the very minute is still allowed."""
     return now > deadline
 
 
-def deadline_label(deadline):
+def deadline_label(deadline: datetime.datetime) -> str:
     """French label of a deadline, e.g. "jeudi 14/09 à 10h00"."""
     local = deadline.astimezone(PARIS)
     return f"{french_dates.weekday_name(local.date())} {local:%d/%m} à {local:%H}h{local:%M}"

@@ -68,7 +68,14 @@ class HeadcountSheet:
 DIETARY_LIST, DIETARY_SUMMARY = "list", "summary"
 
 
-def headcounts_compute(*, start, end, activity_kind=None, school=None, dietary=DIETARY_LIST):
+def headcounts_compute(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    activity_kind: str | None = None,
+    school: School | None = None,
+    dietary: str = DIETARY_LIST,
+) -> HeadcountSheet:
     """Count every active booking between `start` and `end` once, in its school × activity × day cell.
     `dietary` lists the children whose meals need care, or only counts them per school (a large
     town's week holds thousands of them), or leaves them out (None)."""
@@ -149,7 +156,7 @@ def _dietary_summary(bookings):
     return sorted(summary, key=lambda item: (item.school is None, item.school_name))
 
 
-def week_bounds(day):
+def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     """Monday and Friday of the week of `day`."""
     monday = day - datetime.timedelta(days=day.weekday())
     return monday, monday + datetime.timedelta(days=4)

@@ -3,8 +3,8 @@
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -13,8 +13,20 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import tasks
+from core.constants import CENT, ZERO
 from core.emails import queue_email
-from core.models import CreditNote, CreditNoteLine, DocumentCounter, Household, Invoice, InvoiceLine, InvoiceRun
+from core.models import (
+    CreditNote,
+    CreditNoteLine,
+    DocumentCounter,
+    EmailLog,
+    Household,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    Regie,
+    User,
+)
 from core.services.billing import (
     BillingError,
     PriceBook,
@@ -32,15 +44,13 @@ PAYMENT_TERM_DAYS = 30
 COMPUTE_CHUNK = 200
 # Invoices delivered by one background task: ~7 PDFs per second each, far below the task timeout.
 DELIVER_CHUNK = 100
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 
 class InvoicingError(Exception):
     """A refused invoicing action; the message is French, for staff."""
 
 
-def next_document_number(*, regie, year, kind, count=1):
+def next_document_number(*, regie: Regie, year: int, kind: str, count: int = 1) -> range:
     """Reserve `count` consecutive numbers of a régie's yearly series; the counter row stays locked
     until the caller's transaction ends, so numbers are gapless and never given twice."""
     counter, _ = DocumentCounter.objects.select_for_update().get_or_create(regie=regie, year=year, kind=kind)
@@ -50,7 +60,7 @@ def next_document_number(*, regie, year, kind, count=1):
     return range(first, first + count)
 
 
-def format_number(*, regie, year, sequence, kind=DocumentCounter.Kind.INVOICE):
+def format_number(*, regie: Regie, year: int, sequence: int, kind: str = DocumentCounter.Kind.INVOICE) -> str:
     # Letters and digits only: the number doubles as the PayFiP debt reference.
     infix = "AV" if kind == DocumentCounter.Kind.CREDIT_NOTE else ""
     return f"{regie.invoice_prefix}{year}{infix}{sequence:05d}"
@@ -58,7 +68,9 @@ def format_number(*, regie, year, sequence, kind=DocumentCounter.Kind.INVOICE):
 
 # --- runs ---------------------------------------------------------------------------------------
 @transaction.atomic
-def invoice_run_create(*, regie, month, by=None, due_date=None):
+def invoice_run_create(
+    *, regie: Regie, month: datetime.date, by: User | None = None, due_date: datetime.date | None = None
+) -> InvoiceRun:
     """A régie bills a month once: create its run and compute the draft in the background."""
     month = month.replace(day=1)
     if InvoiceRun.objects.filter(regie=regie, month=month).exists():
@@ -68,7 +80,7 @@ def invoice_run_create(*, regie, month, by=None, due_date=None):
     return run
 
 
-def invoice_run_compute(*, run_id):
+def invoice_run_compute(*, run_id: int) -> InvoiceRun | None:
     """Compute a run's draft invoices household by household (progress is visible meanwhile);
     only a run waiting for computation is computed, so a duplicated task does nothing."""
     with transaction.atomic():
@@ -139,7 +151,7 @@ def _refresh_totals(run):
 
 
 @transaction.atomic
-def invoice_run_recompute(*, run_id):
+def invoice_run_recompute(*, run_id: int) -> InvoiceRun:
     """A draft (or a failed computation) is recomputed from the current bookings and tariffs."""
     run = InvoiceRun.objects.select_for_update().get(pk=run_id)
     if run.is_locked:
@@ -151,7 +163,7 @@ def invoice_run_recompute(*, run_id):
 
 
 @transaction.atomic
-def invoice_run_discard(*, run_id):
+def invoice_run_discard(*, run_id: int) -> InvoiceRun:
     """Only a run that was never issued can be discarded, with its draft invoices."""
     run = InvoiceRun.objects.select_for_update().get(pk=run_id)
     if run.is_locked or run.invoices.exclude(number="").exists():
@@ -163,7 +175,7 @@ def invoice_run_discard(*, run_id):
 
 
 @transaction.atomic
-def invoice_run_issue(*, run_id, by=None, now=None):
+def invoice_run_issue(*, run_id: int, by: User | None = None, now: datetime.datetime | None = None) -> InvoiceRun:
     """Issue a reviewed draft: gapless numbers and payer snapshots in one transaction, then PDFs and
     emails in the background. Issuing again only re-triggers the delivery."""
     now = now or timezone.now()
@@ -203,7 +215,7 @@ def invoice_run_issue(*, run_id, by=None, now=None):
     return run
 
 
-def invoice_run_deliver(*, run_id):
+def invoice_run_deliver(*, run_id: int) -> InvoiceRun | None:
     """Hand the undelivered invoices of an issuing run to background tasks, a chunk each, so that a
     town's run spreads over the workers and no task outlives its timeout. Delivering again only
     hands out what is still undelivered; each invoice's PDF and email are claimed once."""
@@ -219,7 +231,7 @@ def invoice_run_deliver(*, run_id):
     return run
 
 
-def invoice_run_deliver_chunk(*, run_id, invoice_ids):
+def invoice_run_deliver_chunk(*, run_id: int, invoice_ids: Iterable[int]) -> InvoiceRun:
     """Render and store each invoice's PDF once, then send its email once."""
     for invoice_id in Invoice.objects.filter(run_id=run_id, pk__in=invoice_ids).order_by("sequence").values_list(
         "pk", flat=True
@@ -229,7 +241,7 @@ def invoice_run_deliver_chunk(*, run_id, invoice_ids):
     return invoice_run_delivery_check(run_id=run_id)
 
 
-def invoice_run_delivery_check(*, run_id):
+def invoice_run_delivery_check(*, run_id: int) -> InvoiceRun:
     """Record the run's progress; the run is issued once every invoice has its PDF and, when its
     payer has an email address, its email. Whichever chunk finishes last closes the run."""
     remaining = _undelivered(run_id).count()
@@ -259,7 +271,7 @@ def _store_once(model, pk, path, render):
     return model.objects.get(pk=pk)
 
 
-def invoice_store_pdf(*, invoice_id):
+def invoice_store_pdf(*, invoice_id: int) -> Invoice:
     """An issued invoice's PDF is rendered once and stored; it is never rendered again."""
     from core.pdf import render_invoice_pdf
 
@@ -271,7 +283,7 @@ def invoice_store_pdf(*, invoice_id):
 
 
 @transaction.atomic
-def invoice_send_available_email(*, invoice_id, now=None):
+def invoice_send_available_email(*, invoice_id: int, now: datetime.datetime | None = None) -> list[EmailLog] | None:
     """Each issued invoice is announced once to its payer, with its PDF attached."""
     invoice = Invoice.objects.select_related("regie", "household").get(pk=invoice_id)
     if not (invoice.is_issued and invoice.pdf and invoice.payer_email):
@@ -294,7 +306,7 @@ def _queue_invoice_email(invoice):
 
 
 @transaction.atomic
-def invoice_resend_email(*, invoice_id, now=None):
+def invoice_resend_email(*, invoice_id: int, now: datetime.datetime | None = None) -> list[EmailLog]:
     """Staff may send an issued invoice's email again, PDF attached: each resend is a new EmailLog."""
     invoice = Invoice.objects.select_for_update().select_related("regie", "household").get(pk=invoice_id)
     if not invoice.is_issued:
@@ -307,7 +319,7 @@ def invoice_resend_email(*, invoice_id, now=None):
     return _queue_invoice_email(invoice)
 
 
-def credit_note_store_pdf(*, credit_note_id):
+def credit_note_store_pdf(*, credit_note_id: int) -> CreditNote:
     """A credit note's PDF is rendered once and stored."""
     from core.pdf import render_credit_note_pdf
 
@@ -318,7 +330,14 @@ def credit_note_store_pdf(*, credit_note_id):
 
 # --- credit notes -------------------------------------------------------------------------------
 @transaction.atomic
-def credit_note_create(*, invoice_id, reason, quantities=None, by=None, now=None):
+def credit_note_create(
+    *,
+    invoice_id: int,
+    reason: str,
+    quantities: Mapping[int | str, int | str] | None = None,
+    by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> CreditNote:
     """Correct an issued invoice with a numbered credit note: all that remains of it (a
     cancellation) when `quantities` is None, else {invoice line id: days to credit}. A reason is
     required; an invoice being paid, paid or cancelled is not credited here."""
@@ -393,11 +412,11 @@ def invoice_settle(*, invoice_ids: Iterable[int]) -> list[Invoice]:
 
 
 # --- review -------------------------------------------------------------------------------------
-def previous_month(month):
+def previous_month(month: datetime.date) -> datetime.date:
     return (month.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
 
 
-def invoice_run_review(*, run, biggest=10):
+def invoice_run_review(*, run: InvoiceRun, biggest: int = 10) -> dict:
     """What staff check before issuing: totals per activity and household, households new or gone
     since last month's run of the régie, and the biggest changes."""
     invoices = list(run.invoices.select_related("household").prefetch_related("lines__activity"))

@@ -5,7 +5,10 @@ PayFiP's detail answer is the only source of truth: a notification or a browser 
 only triggers a fetch of it, under a row lock on our attempt, so nothing happens twice.
 """
 
+import datetime
 import logging
+import uuid
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import tasks
+from core.constants import CENT, ZERO
 from core.emails import queue_email
-from core.models import Invoice, Payment, PaymentAllocation
+from core.models import Guardian, Household, Invoice, Payment, PaymentAllocation, User
 from core.models.payments import ATTEMPT_HOLD
 from core.payfip import (
     Outcome,
@@ -29,7 +33,6 @@ from core.services.invoicing import invoice_settle
 
 logger = logging.getLogger("core.payments")
 
-ZERO = Decimal("0.00")
 ONLINE_MINIMUM = Decimal("1.00")  # PayFiP refuses less than 1 €
 OUTCOME_STATUSES = {
     Outcome.PAID: Payment.Status.PAID,
@@ -56,7 +59,7 @@ def _site_url(name, payment):
 
 
 # --- starting an online payment -----------------------------------------------------------------
-def payment_start(*, guardian, invoice_ids, now=None):
+def payment_start(*, guardian: Guardian, invoice_ids: Iterable[int], now: datetime.datetime | None = None) -> Payment:
     """Pay the selected invoices of the guardian's household online: they must be issued, due, of
     one régie and not held by an attempt in flight; the amount is what is due. Returns the attempt,
     with `payment_url` (the PayFiP page) set. The call to PayFiP happens between two transactions:
@@ -172,7 +175,7 @@ def _fail_start(*, payment_id, error, now):
 
 # --- notification, return and reconciliation ------------------------------------------------------
 @transaction.atomic
-def payment_notify(*, payment_uuid, fields):
+def payment_notify(*, payment_uuid: uuid.UUID | str, fields: Mapping[str, str]) -> Payment | None:
     """A PayFiP notification carries no proof: record it and enqueue a fetch of the result."""
     payment = Payment.objects.select_for_update().filter(uuid=payment_uuid, method=Payment.Method.ONLINE).first()
     if payment is None:
@@ -185,7 +188,7 @@ def payment_notify(*, payment_uuid, fields):
     return payment
 
 
-def payment_check(*, payment_id, now=None, source="reconciliation"):
+def payment_check(*, payment_id: int, now: datetime.datetime | None = None, source: str = "reconciliation") -> Payment:
     """Fetch an attempt's result from PayFiP, the only source of truth, and conclude it once:
     amount, refdet and numcli must match (and saisie=T is refused in production) before it is paid;
     a result still unknown past the hold, or an idop PayFiP forgot, means the attempt expired."""
@@ -314,7 +317,7 @@ def _send_failure(payment):
                 household=payment.household)
 
 
-def payments_reconcile(*, now=None):
+def payments_reconcile(*, now: datetime.datetime | None = None) -> list[int]:
     """Re-poll every attempt still in flight, so a lost notification never loses a payment."""
     checked = []
     for payment_id in list(Payment.objects.in_flight().order_by("created_at").values_list("pk", flat=True)):
@@ -329,14 +332,24 @@ def payments_reconcile(*, now=None):
 
 # --- manual payments and staff review ------------------------------------------------------------
 @transaction.atomic
-def payment_record_manual(*, household, method, amount, invoice_ids, received_on, reference="", by=None, now=None):
+def payment_record_manual(
+    *,
+    household: Household,
+    method: str,
+    amount: Decimal,
+    invoice_ids: Iterable[int],
+    received_on: datetime.date,
+    reference: str = "",
+    by: User | None = None,
+    now: datetime.datetime | None = None,
+) -> Payment:
     """Record money staff received (cash, cheque, CESU, transfer) and allocate it to the household's
     due invoices, oldest due first; partial payment allowed, never more than what is due, and never
     on an invoice held by an online attempt in flight."""
     now = now or timezone.now()
     if method not in Payment.MANUAL_METHODS:
         raise PaymentError("Moyen de paiement inconnu : espèces, chèque, CESU ou virement.")
-    amount = Decimal(amount).quantize(Decimal("0.01"))
+    amount = Decimal(amount).quantize(CENT)
     if amount <= ZERO:
         raise PaymentError("Le montant doit être positif.")
     ids = _parse_ids(invoice_ids)
@@ -374,7 +387,7 @@ def payment_record_manual(*, household, method, amount, invoice_ids, received_on
 
 
 @transaction.atomic
-def payment_mismatch_review(*, payment_id, by=None, now=None):
+def payment_mismatch_review(*, payment_id: int, by: User | None = None, now: datetime.datetime | None = None) -> Payment:
     """Staff mark a flagged anomaly as looked at (refund, manual entry…); it stays never paid."""
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status != Payment.Status.MISMATCH:

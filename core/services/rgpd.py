@@ -2,8 +2,11 @@
 gone for years. Issued invoices and credit notes are accounting records: they keep their payer
 snapshot and their lines untouched."""
 
+import datetime
+
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -18,7 +21,7 @@ def _row(obj, exclude=()):
     return data
 
 
-def household_export(*, household):
+def household_export(*, household: Household) -> dict:
     """Everything the town holds on one household, as a JSON-serialisable dict."""
     guardians = list(household.guardians.select_related("user"))
     children = list(household.children.select_related("school"))
@@ -76,13 +79,13 @@ def household_export(*, household):
     }
 
 
-def households_due_for_anonymisation(*, older_than_years, now=None):
+def households_due_for_anonymisation(*, older_than_years: int, now: datetime.datetime | None = None) -> QuerySet[Household]:
     limit = timezone.localdate(now or timezone.now()) - relativedelta(years=older_than_years)
     return Household.objects.filter(left_on__isnull=False, left_on__lt=limit, anonymised_at__isnull=True)
 
 
 @transaction.atomic
-def household_anonymise(*, household, now=None):
+def household_anonymise(*, household: Household, now: datetime.datetime | None = None) -> Household:
     """Erase a household's personal data (names, addresses, contacts, logins, notes, diets,
     emails and change history); bookings, attendance and issued invoices stay for accounting."""
     now = now or timezone.now()
@@ -117,7 +120,7 @@ def _erase_history(household):
     Child.history.filter(household_id=household.pk).delete()
 
 
-def households_anonymise(*, older_than_years, now=None):
+def households_anonymise(*, older_than_years: int, now: datetime.datetime | None = None) -> list[Household]:
     """Anonymise every household that left the town more than `older_than_years` years ago."""
     due = households_due_for_anonymisation(older_than_years=older_than_years, now=now)
     return [household_anonymise(household=household, now=now) for household in due]

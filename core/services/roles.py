@@ -6,6 +6,7 @@ exist): a permission whose model does not exist yet is skipped, not an error.
 """
 
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.db import transaction
 
 GESTIONNAIRE = "Gestionnaire"
@@ -46,7 +47,7 @@ ROLE_PERMISSIONS = {
 
 
 @transaction.atomic
-def roles_sync(*, apps=global_apps):
+def roles_sync(*, apps: Apps = global_apps) -> dict:
     """Make each role group hold exactly the permissions of ROLE_PERMISSIONS (missing ones skipped)."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

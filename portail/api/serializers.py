@@ -4,6 +4,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from core.models import Activity, BasketItem, Child, Enrolment
+from core.services.basket import MAX_PERIOD_DAYS, SKIP_CODES
+from core.services.bookings import CellState
 
 
 # --- Output ---------------------------------------------------------------------------------------
@@ -39,7 +41,7 @@ class PendingChangeSerializer(serializers.Serializer):
 
 class DayCellSerializer(serializers.Serializer):
     date = serializers.DateField()
-    state = serializers.ChoiceField(choices=["booked", "not_booked", "locked", "closed"])
+    state = serializers.ChoiceField(choices=[state.value for state in CellState])
     is_booked = serializers.BooleanField()
     closure_reason = serializers.CharField(allow_null=True)
     deadline = serializers.DateTimeField(allow_null=True)
@@ -106,7 +108,7 @@ class BasketSerializer(serializers.Serializer):
 class SkippedDaySerializer(serializers.Serializer):
     child_id = serializers.IntegerField()
     date = serializers.DateField()
-    code = serializers.ChoiceField(choices=["closed", "locked", "already_booked", "not_enrolled", "in_basket", "full"])
+    code = serializers.ChoiceField(choices=[code.value for code in SKIP_CODES])
     reason = serializers.CharField()
 
 
@@ -146,7 +148,6 @@ class ErrorSerializer(serializers.Serializer):
 
 
 MAX_ID = 2**63 - 1  # the largest primary key the database can hold
-MAX_PERIOD_DAYS = 366
 
 
 def id_field(**kwargs):

@@ -136,7 +136,7 @@ def pay(request):
 @guardian_required("factures")
 def payment_return(request, payment_uuid):
     """Back from PayFiP: show the outcome, asking PayFiP first if it is still unknown."""
-    payment = get_object_or_404(Payment.objects.for_household(request.household), uuid=payment_uuid, method="online")
+    payment = get_object_or_404(Payment.objects.for_household(request.household), uuid=payment_uuid, method=Payment.Method.ONLINE)
     if payment.is_in_flight:
         try:
             payment = payment_check(payment_id=payment.pk, source="retour")

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.models import Activity, BasketItem, Enrolment
 from core.services import basket as basket_service
 from core.services import french_dates
-from core.services.bookings import week_view
+from core.services.bookings import CellState, Refusal, week_view
 from core.services.deadlines import PARIS
 from portail.forms import PeriodForm
 from portail.views.base import guardian_required
@@ -56,11 +56,11 @@ def _cell_view(child_id, activity_id, cell):
         hint = "Dans le panier : cliquez pour retirer ce changement."
     elif cell.can_change:
         look = "booked" if cell.is_booked else "free"
-        action = "cancel" if cell.is_booked else "book"
+        action = BasketItem.Action.CANCEL if cell.is_booked else BasketItem.Action.BOOK
         change = f"{action}:{child_id}:{activity_id}:{cell.date.isoformat()}"
         verb = "Annulation" if cell.is_booked else "Réservation"
         hint = f"{verb} possible jusqu'au {cell.deadline_label}."
-    elif cell.state == "locked":
+    elif cell.state == CellState.LOCKED:
         look = "locked-booked" if cell.is_booked else "locked"
         change = None
         hint = f"Délai dépassé le {cell.deadline_label}."
@@ -242,7 +242,7 @@ def _period_report(result, children, activity):
     names = {c.pk: c.first_name for c in children}
     skipped = [
         f"{names[s.child_id]}, {activity.name}, {french_dates.short_label(s.date)} : déjà dans le panier."
-        if s.code == basket_service.Skip.IN_BASKET
+        if s.code == Refusal.IN_BASKET
         else s.reason
         for s in sorted(result.skipped, key=lambda s: (s.date, names[s.child_id]))
     ]
