@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.views import accounts, pages, payment_endpoints, payments, reservations
+from portail.views import accounts, documents, pages, payment_endpoints, payments, reservations
 
 app_name = "portail"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
+    path("foyer/documents/<int:document_id>/", documents.document_file, name="document_file"),
     # Factures et paiements
     path("factures/", payments.invoices, name="invoices"),
     path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),

@@ -271,3 +271,13 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     status = models.Payment.Status.INITIATED
     amount = Decimal("59.20")
     created_at = factory.LazyFunction(timezone.now)
+
+
+class DocumentTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DocumentType
+        django_get_or_create = ["code"]
+
+    name = "Attestation d'assurance"
+    code = "assurance"
+    validity_months = 12

@@ -248,6 +248,25 @@ def invoice_pdf(ctx, role, client):
             expect(ctx, role, response)
 
 
+def document_file(ctx, role, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.services.documents import document_upload
+
+    if not hasattr(ctx, "document"):
+        kind = factories.DocumentTypeFactory(name="Attestation CAF", code="caf")
+        ctx.document = document_upload(household=ctx.family.household, document_type=kind, uploaded_by=ctx.family.parent,
+                                       uploaded_file=SimpleUploadedFile("caf-Junior.pdf", b"%PDF-1.4\n%%EOF\n"))
+    response = client.get(reverse("portail:document_file", args=[ctx.document.pk]))
+    if role == "owner":
+        assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
+        return
+    if role == "other":
+        assert response.status_code == 404
+    expect(ctx, role, response)
+
+
 def payment_return(ctx, role, client):
     response = client.get(reverse("portail:payment_return", args=[ctx.payment.uuid]))
     if role == "owner":
@@ -399,6 +418,7 @@ ROUTES = {
     "portail:invoice_basket_change": invoice_basket_change,
     "portail:pay": pay,
     "portail:invoice_pdf": invoice_pdf,
+    "portail:document_file": document_file,
     "portail:payment_notification": payment_notification,
     "portail:payment_return": payment_return,
     "portail:login": _public("portail:login"),

@@ -11,6 +11,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from core.models import Attendance, Booking, Child, EmailLog, Guardian, Household, Invoice
+from core.services.documents import documents_delete_files
 
 ANONYMOUS = "Anonymisé"
 
@@ -72,6 +73,12 @@ def household_export(*, household: Household) -> dict:
             }
             for i in invoices
         ],
+        "documents": [
+            {"type": d.document_type.name, "fichier": d.original_name, "format": d.content_type, "taille": d.size,
+             "valable_du": d.valid_from, "valable_au": d.valid_until, "etat": d.get_status_display(),
+             "motif": d.review_note, "envoye_le": d.uploaded_at}
+            for d in household.documents.select_related("document_type").order_by("uploaded_at")
+        ],
         "emails": [
             {"destinataire": e.recipient, "objet": e.subject, "type": e.kind, "etat": e.get_status_display(), "le": e.created_at}
             for e in household.emails.order_by("created_at")
@@ -108,6 +115,7 @@ def household_anonymise(*, household: Household, now: datetime.datetime | None =
         )
     Household.objects.filter(pk=household.pk).update(name=ANONYMOUS, notes="", anonymised_at=now, **blank_address)
     EmailLog.objects.filter(household=household).delete()
+    documents_delete_files(household=household)
     _erase_history(household)
     household.refresh_from_db()
     return household
