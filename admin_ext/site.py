@@ -55,6 +55,9 @@ def sidebar_navigation(request):
                 _item("Responsables", "person", "guardian"),
                 _item("Enfants", "child_care", "child"),
                 _item("Inscriptions", "how_to_reg", "enrolment"),
+                _filtered_item("Dossiers à examiner", "assignment", "enrolmentrequest", "status__exact=submitted"),
+                _item("Dossiers d'inscription", "folder_shared", "enrolmentrequest"),
+                _item("Documents des familles", "description", "householddocument"),
                 _page("Importer des familles", "upload_file", "admin:core_household_import", "core.add_household"),
             ],
         },
@@ -86,6 +89,8 @@ def sidebar_navigation(request):
             "collapsible": True,
             "items": [
                 _item("Prestations", "restaurant", "activity"),
+                _item("Campagnes d'inscription", "event_note", "enrolmentcampaign"),
+                _item("Types de document", "folder_special", "documenttype"),
                 _item("Règles de délai", "schedule", "deadlinerule"),
                 _item("Tarifs", "euro", "tariff"),
                 _item("Tranches de QF", "stacked_bar_chart", "quotientbracket"),

@@ -281,3 +281,22 @@ class DocumentTypeFactory(factory.django.DjangoModelFactory):
     name = "Attestation d'assurance"
     code = "assurance"
     validity_months = 12
+
+
+def enrolment_campaign(town, *, opens_at, closes_at, label="2027-2028"):
+    """A campaign for the school year `label`: both canteens (insurance required, CAF optional)
+    and the evening care (days asked, insurance required)."""
+    year = int(label[:4])
+    school_year = SchoolYearFactory(label=label, start_date=datetime.date(year, 9, 1),
+                                    end_date=datetime.date(year + 1, 7, 3))
+    insurance = DocumentTypeFactory(name="Attestation d'assurance", code="assurance", validity_months=12)
+    caf = DocumentTypeFactory(name="Attestation CAF", code="caf", validity_months=12, carries_quotient=True)
+    campaign = models.EnrolmentCampaign.objects.create(
+        school_year=school_year, name=f"Inscriptions {label}", opens_at=opens_at, closes_at=closes_at)
+    for activity in (town.repas_maternelle, town.repas_primaire, town.garderie_soir):
+        service = models.CampaignService.objects.create(campaign=campaign, activity=activity,
+                                                        asks_days=activity == town.garderie_soir)
+        service.required_documents.add(insurance)
+        if activity != town.garderie_soir:
+            service.optional_documents.add(caf)
+    return campaign

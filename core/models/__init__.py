@@ -5,6 +5,7 @@ from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Inv
 from core.models.bookings import Attendance, Booking
 from core.models.documents import DocumentType, HouseholdDocument
 from core.models.emails import EmailLog
+from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, EnrolmentRequest, RequestedService
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
@@ -18,6 +19,7 @@ __all__ = [
     "Basket",
     "BasketItem",
     "Booking",
+    "CampaignService",
     "Child",
     "Closure",
     "CreditNote",
@@ -27,6 +29,8 @@ __all__ = [
     "DocumentType",
     "EmailLog",
     "Enrolment",
+    "EnrolmentCampaign",
+    "EnrolmentRequest",
     "Guardian",
     "Household",
     "HouseholdDocument",
@@ -41,6 +45,7 @@ __all__ = [
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",
+    "RequestedService",
     "School",
     "SchoolYear",
     "Tariff",

@@ -30,6 +30,7 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "household", "guardian", "child", "quotientfamilial", "enrolment"),
         *_perms(CRUD, "booking", "attendance", "news", "closure"),
         *_perms(("view", "add", "change"), "householddocument"),
+        *_perms(CRUD, "enrolmentcampaign", "campaignservice", "enrolmentrequest", "requestedservice"),
         *_perms(("view",), "emaillog", "documenttype"),
         *_REFERENCE_VIEW,
     ],
@@ -37,7 +38,7 @@ ROLE_PERMISSIONS = {
         # Families and bookings read-only: the régisseur bills them, the gestionnaire keeps them.
         *_perms(("view",), "household", "guardian", "child", "quotientfamilial", "enrolment"),
         *_perms(("view",), "booking", "attendance", "emaillog", "tariff", "quotientbracket"),
-        *_perms(("view",), "householddocument", "documenttype"),
+        *_perms(("view",), "householddocument", "documenttype", "enrolmentcampaign", "enrolmentrequest"),
         *_REFERENCE_VIEW,
         # Billing (payment models are skipped until their migration calls roles_sync again).
         *_perms(CRUD, "invoicerun", "invoice", "invoiceline", "creditnote", "creditnoteline"),
