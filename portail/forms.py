@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from core.models import Activity, Enrolment, Guardian, User
 from core.services import french_dates
+from core.services.documents import ACCEPT_ATTRIBUTE
 
 
 class LoginForm(AuthenticationForm):
@@ -195,3 +196,95 @@ class PeriodForm(forms.Form):
                 if child.pk not in enrolled:
                     self.add_error("children", f"{child.first_name} n'est pas inscrit(e) à « {activity.name} ».")
         return cleaned
+
+
+# --- Mes inscriptions: the child's enrolment request ---------------------------------------------
+
+PEOPLE_ROWS = 3
+
+
+class EnrolmentRequestForm(forms.Form):
+    """The request's page: services (and usual days), the health and authorisations form, the
+    people to call or allowed to collect the child (three rows each, no script needed) and one file
+    field per document asked. Rules (services offered, documents, statuses) stay in
+    core.services.enrolment_requests."""
+
+    allergies = forms.CharField(label="Allergies", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    diet = forms.CharField(label="Régime alimentaire", required=False, max_length=100,
+                           help_text="Par exemple « sans porc », « végétarien ».")
+    has_pai = forms.BooleanField(label="Mon enfant a un PAI (projet d'accueil individualisé)", required=False)
+    pai_details = forms.CharField(label="Précisions sur le PAI", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    doctor_name = forms.CharField(label="Médecin traitant", required=False, max_length=150)
+    doctor_phone = forms.CharField(label="Téléphone du médecin", required=False, max_length=20,
+                                   widget=forms.TextInput(attrs={"type": "tel"}))
+    photo_consent = forms.BooleanField(label="J'autorise la prise de photos de mon enfant lors des activités",
+                                       required=False)
+    may_leave_alone = forms.BooleanField(label="J'autorise mon enfant à partir seul", required=False)
+
+    PEOPLE = (("emergency", "emergency_contacts"), ("authorised", "authorised_people"))
+
+    def __init__(self, *args, enrolment_request, offered, asked_documents, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enrolment_request, self.offered = enrolment_request, offered
+        chosen = {rs.service_id: rs.weekdays for rs in enrolment_request.requested_services.all()}
+        self.service_fields = []
+        for service in offered:
+            name = f"service_{service.pk}"
+            self.fields[name] = forms.BooleanField(label=service.activity.name, required=False,
+                                                   initial=service.pk in chosen)
+            days = None
+            if service.asks_days:
+                days = f"days_{service.pk}"
+                self.fields[days] = forms.TypedMultipleChoiceField(
+                    label=f"Jours habituels — {service.activity.name}", required=False, coerce=int,
+                    widget=forms.CheckboxSelectMultiple, initial=chosen.get(service.pk, []),
+                    choices=[(d, french_dates.WEEKDAYS[d].capitalize()) for d in service.activity.weekdays])
+            self.service_fields.append((self[name], self[days] if days else None))
+        for field in ("allergies", "diet", "has_pai", "pai_details", "doctor_name", "doctor_phone", "photo_consent",
+                      "may_leave_alone"):
+            self.fields[field].initial = getattr(enrolment_request, field)
+        if enrolment_request.child.grade not in enrolment_request.campaign.leave_alone_grades:
+            del self.fields["may_leave_alone"]
+        self.people_rows = {}
+        for prefix, attribute in self.PEOPLE:
+            saved = list(getattr(enrolment_request, attribute))
+            rows = []
+            for index in range(max(PEOPLE_ROWS, len(saved))):
+                person = saved[index] if index < len(saved) else {}
+                row = []
+                for key, label, attrs in (("name", "Nom et prénom", {"autocomplete": "off"}),
+                                          ("phone", "Téléphone", {"type": "tel"}),
+                                          ("relation", "Lien avec l'enfant", {})):
+                    name = f"{prefix}_{index}_{key}"
+                    self.fields[name] = forms.CharField(label=label, required=False, max_length=100,
+                                                        initial=person.get(key, ""), widget=forms.TextInput(attrs=attrs))
+                    row.append(self[name])
+                rows.append(row)
+            self.people_rows[prefix] = rows
+        self.document_fields = []
+        for entry in asked_documents:
+            name = f"document_{entry['type'].pk}"
+            self.fields[name] = forms.FileField(
+                label=entry["type"].name, required=False,
+                help_text=(entry["type"].help_text + " " if entry["type"].help_text else "") + "PDF, JPEG ou PNG, 10 Mo au plus.",
+                widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_ATTRIBUTE}))
+            self.document_fields.append((entry, self[name]))
+
+    def services(self):
+        return {service.pk: self.cleaned_data.get(f"days_{service.pk}", []) for service in self.offered
+                if self.cleaned_data.get(f"service_{service.pk}")}
+
+    def health(self):
+        data = {field: self.cleaned_data[field] for field in ("allergies", "diet", "has_pai", "pai_details", "doctor_name",
+                                                              "doctor_phone", "photo_consent")}
+        data["may_leave_alone"] = self.cleaned_data.get("may_leave_alone", False)
+        for prefix, attribute in self.PEOPLE:
+            data[attribute] = [
+                {key: self.cleaned_data.get(f"{prefix}_{index}_{key}", "") for key in ("name", "phone", "relation")}
+                for index in range(len(self.people_rows[prefix]))
+            ]
+        return data
+
+    def uploads(self):
+        return [(entry["type"], field.name, self.cleaned_data.get(field.name)) for entry, field in self.document_fields
+                if self.cleaned_data.get(field.name)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.views import accounts, documents, pages, payment_endpoints, payments, reservations
+from portail.views import accounts, documents, enrolment_requests, pages, payment_endpoints, payments, reservations
 
 app_name = "portail"
 
@@ -8,6 +8,9 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("espace-famille/", reservations.reservations, name="reservations"),
     path("espace-famille/inscriptions/", reservations.enrolments, name="enrolments"),
+    path("espace-famille/inscriptions/commencer/", enrolment_requests.enrolment_start, name="enrolment_start"),
+    path("espace-famille/inscriptions/dossier/<int:request_id>/", enrolment_requests.enrolment_request,
+         name="enrolment_request"),
     path("espace-famille/periode/", reservations.period, name="period"),
     path("espace-famille/panier/changer/", reservations.basket_change, name="basket_change"),
     path("espace-famille/panier/vider/", reservations.basket_clear, name="basket_clear"),

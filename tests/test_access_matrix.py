@@ -267,6 +267,47 @@ def document_file(ctx, role, client):
     expect(ctx, role, response)
 
 
+def _campaign(ctx):
+    if not hasattr(ctx, "campaign"):
+        ctx.campaign = factories.enrolment_campaign(
+            ctx.town, opens_at=datetime.datetime(2026, 11, 1, tzinfo=PARIS), closes_at=datetime.datetime(2026, 12, 31, tzinfo=PARIS))
+    return ctx.campaign
+
+
+def enrolment_start(ctx, role, client):
+    from core.models import EnrolmentRequest
+
+    campaign = _campaign(ctx)
+    response = client.post(reverse("portail:enrolment_start"), {"campaign": campaign.pk, "child": ctx.junior.pk})
+    if role == "owner":
+        assert response.status_code == 302 and EnrolmentRequest.objects.filter(child=ctx.junior).exists()
+        return
+    if role == "other":
+        assert response.status_code == 404
+    expect(ctx, role, response)
+    assert not EnrolmentRequest.objects.filter(child=ctx.junior).exists()
+
+
+def enrolment_request(ctx, role, client):
+    from core.services.enrolment_requests import request_start
+
+    if not hasattr(ctx, "enrolment_request"):
+        ctx.enrolment_request = request_start(campaign=_campaign(ctx), child=ctx.junior, guardian=ctx.family.parent)
+    url = reverse("portail:enrolment_request", args=[ctx.enrolment_request.pk])
+    shown = client.get(url)
+    changed = client.post(url, {"allergies": "Pirate", "enregistrer": ""})
+    if role == "owner":
+        assert shown.status_code == 200 and "Junior" in ctx.text(shown)
+        assert changed.status_code == 302
+        return
+    for response in (shown, changed):
+        if role == "other":
+            assert response.status_code == 404
+        expect(ctx, role, response)
+    ctx.enrolment_request.refresh_from_db()
+    assert ctx.enrolment_request.allergies != "Pirate"
+
+
 def payment_return(ctx, role, client):
     response = client.get(reverse("portail:payment_return", args=[ctx.payment.uuid]))
     if role == "owner":
@@ -407,6 +448,8 @@ ROUTES = {
     "portail:home": home,
     "portail:reservations": _page("portail:reservations", ("Junior", "Lise")),
     "portail:enrolments": _page("portail:enrolments", ("Junior", "Lise")),
+    "portail:enrolment_start": enrolment_start,
+    "portail:enrolment_request": enrolment_request,
     "portail:period": period,
     "portail:basket_change": basket_change,
     "portail:basket_clear": _basket_action("portail:basket_clear", _cleared),

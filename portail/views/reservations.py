@@ -22,6 +22,7 @@ from core.services.bookings import CellState, Refusal, week_view
 from core.services.deadlines import PARIS
 from portail.forms import PeriodForm
 from portail.views.base import guardian_required
+from portail.views.enrolment_requests import household_requests, open_campaign_rows
 
 REPORT_KEY = "portail_basket_report"
 MAX_YEARS_AWAY = 3  # the date picker goes no further: the calendar holds no such years
@@ -290,7 +291,10 @@ def _children_with_enrolments(household):
 
 @guardian_required("espace-famille")
 def enrolments(request):
-    """Mes inscriptions: the household's children and their enrolments."""
-    return render(
-        request, "portail/enrolments.html", {"children": _children_with_enrolments(request.household), "tab": "enrolments"}
-    )
+    """Mes inscriptions: the open campaigns' requests, then the children and their enrolments."""
+    campaigns = open_campaign_rows(request.household, timezone.now())
+    past_requests = household_requests(request.household).exclude(campaign__in=[row["campaign"] for row in campaigns])
+    return render(request, "portail/enrolments.html", {
+        "children": _children_with_enrolments(request.household), "tab": "enrolments",
+        "campaigns": campaigns, "past_requests": past_requests.order_by("-campaign__opens_at", "child__first_name"),
+    })
