@@ -1,0 +1,68 @@
+"""A parent enrols a child online with a document, on a desktop and on a phone; staff accept it."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from core.models import DocumentType, Enrolment, EnrolmentRequest
+from core.services import enrolment_requests as er
+from tests import factories
+from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.test_portal_pages import log_in
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+
+
+@pytest.fixture
+def campaign(town, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    now = timezone.now()  # the live server runs on the real clock: a window around it
+    campaign = factories.enrolment_campaign(town, opens_at=now - datetime.timedelta(days=1),
+                                            closes_at=now + datetime.timedelta(days=30))
+    DocumentType.objects.update(validity_months=None)  # valid at the coming school year, whatever today is
+    return campaign
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_parent_enrols_a_child_with_a_document_and_staff_accept(request, device, family, campaign, staff_agent,
+                                                                  transactional_db):
+    page = request.getfixturevalue("page" if device == "desktop" else "phone_page")
+    log_in(page)
+    page.goto("/espace-famille/inscriptions/")
+    expect(page.get_by_role("heading", name=campaign.name)).to_be_visible()
+    assert_no_serious_axe_violations(page)
+    page.get_by_role("button", name="Remplir le dossier de Junior").click()
+
+    expect(page.get_by_role("heading", name="Dossier d'inscription de Junior", level=1)).to_be_visible()
+    page.get_by_label("Repas maternelle").check()
+    page.get_by_label("Allergies").fill("Arachide")
+    page.get_by_role("group", name="Personne 1", exact=True).get_by_label("Nom et prénom").fill("Mamie Dupont")
+    page.get_by_role("group", name="Personne 1", exact=True).get_by_label("Téléphone").fill("06 11 22 33 44")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_text("Brouillon enregistré")).to_be_visible()
+    expect(page.get_by_label("Allergies")).to_have_value("Arachide")
+    screenshot(page, f"enrolment-request-draft-{device}")
+    assert_no_serious_axe_violations(page)
+
+    page.get_by_role("button", name="Envoyer le dossier").click()  # the insurance is missing
+    expect(page.get_by_text("Documents manquants : Attestation d'assurance.")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Attestation d'assurance").set_input_files(
+        files=[{"name": "assurance.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.get_by_role("button", name="Envoyer le dossier").click()
+    expect(page.get_by_text("Le dossier de Junior est envoyé à la mairie.")).to_be_visible()
+    expect(page.get_by_text("Envoyée")).to_be_visible()
+    screenshot(page, f"enrolment-request-sent-{device}")
+    assert_no_serious_axe_violations(page)
+
+    enrolment_request = EnrolmentRequest.objects.get(child=family.children[0])
+    er.request_accept(enrolment_request=enrolment_request, reviewer=staff_agent)
+    page.reload()
+    expect(page.get_by_text("Acceptée")).to_be_visible()
+    assert Enrolment.objects.filter(child=family.children[0], school_year=campaign.school_year).exists()
+    page.get_by_role("link", name=re.compile("Voir le dossier")).click()
+    expect(page.get_by_role("link", name="assurance.pdf")).to_be_visible()
+    assert_no_serious_axe_violations(page)
