@@ -11,4 +11,5 @@ urlpatterns = [
     path("paiement", views.payment, name="payment"),
     path("paiement/carte", views.card, name="card"),
     path("paiement/resultat", views.conclude, name="conclude"),
+    path("paiement/purge", views.purge, name="purge"),
 ]
