@@ -149,6 +149,10 @@ class Payment(models.Model):
             and self.watch_until is not None and now < self.watch_until
         )
 
+    def awaits_payfip(self, *, now):
+        """PayFiP may still give this attempt's result: worth asking (notification, return, staff)."""
+        return self.is_in_flight or self.is_watched(now=now)
+
     @property
     def is_refund_pending(self):
         return self.refund_due and self.refunded_at is None

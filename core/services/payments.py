@@ -185,7 +185,7 @@ def payment_notify(*, payment_uuid, fields, now=None):
         return None
     idop = next((value for key, value in fields.items() if key.lower() == "idop"), "")
     payment.log("notification", "Notification de PayFiP reçue.", idop=idop[:64], matches=idop == payment.idop)
-    if payment.is_in_flight or payment.is_watched(now=now):
+    if payment.awaits_payfip(now=now):
         _enqueue_check(payment.pk)
     return payment
 
