@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "core",
+    "core.payfip_simulator",
     "portail",
     "admin_ext",
     "fixtures",

@@ -6,8 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from core.payfip import protocol, simulator
+from core.payfip import protocol
 from core.payfip.errors import PayfipFault, PayfipProtocolError, ResultNotYetKnown, UnknownOperation
+from core.payfip_simulator import simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from core.models import Invoice, Payment, PayfipSimulatorOperation
+from core.models import Invoice, Payment
+from core.payfip_simulator.models import PayfipSimulatorOperation
 from core.models.payments import ATTEMPT_HOLD, LATE_RESULT_WATCH
 from core.services import payments
 from core.services.payments import InvoiceNotFound, PaymentError

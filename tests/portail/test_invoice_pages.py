@@ -179,7 +179,7 @@ def test_coming_back_from_a_payment_concluded_after_it_expired_shows_it_paid(par
     payment = Payment.objects.get()
     payments.payments_reconcile(now=payment.created_at + datetime.timedelta(minutes=21))
     assert Payment.objects.get().status == Payment.Status.EXPIRED
-    from core.payfip import simulator
+    from core.payfip_simulator import simulator
 
     simulator.operation_conclude(idop=payment.idop, resultrans="P", notification="drop")  # the payer finishes late
 

@@ -5,7 +5,8 @@ outcome and P1 for an idop it never issued, then notifies `urlnotif` (form field
 to server, unsigned — like PayFiP) and sends the browser back to `urlredirect`. The notification
 can be delivered, dropped, delayed or duplicated, per operation or by default (settings).
 
-Served only when PAYMENT_BACKEND = "simulator" and either DEBUG or PAYFIP_SIMULATOR_ALLOWED is on.
+Served only when PAYMENT_BACKEND = "simulator" and either DEBUG or PAYFIP_SIMULATOR_ALLOWED is on
+(core.payfip.simulator_enabled).
 """
 
 import datetime
@@ -23,9 +24,9 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.models import PayfipSimulatorOperation, Regie
 from core.payfip import protocol, validation
-from core.payfip.errors import PayfipInvalidInput, PayfipNotConfigured, PayfipProtocolError
+from core.payfip.errors import PayfipInvalidInput, PayfipProtocolError
+from core.payfip_simulator.models import PayfipSimulatorOperation
 
 logger = logging.getLogger(__name__)
 PARIS = ZoneInfo("Europe/Paris")
@@ -50,18 +51,6 @@ FIELD_FAULTS = {
     "urlnotif": "SU",
     "urlredirect": "SU",
 }
-
-
-def simulator_enabled():
-    return settings.PAYMENT_BACKEND == "simulator" and (settings.DEBUG or settings.PAYFIP_SIMULATOR_ALLOWED)
-
-
-def ensure_enabled():
-    if not simulator_enabled():
-        raise PayfipNotConfigured(
-            "Le simulateur PayFiP n'est disponible qu'en développement (DEBUG) ou en test "
-            "(PAYFIP_SIMULATOR_ALLOWED) : en production, PAYMENT_BACKEND=payfip."
-        )
 
 
 def default_notification_mode():
@@ -167,8 +156,9 @@ def _client_detail(numcli):
 
 
 def collectivite_label(numcli):
-    regie = Regie.objects.filter(payfip_numcli=numcli).first()
-    return regie.name if regie else f"Régie simulée {numcli}"
+    """The régie's label at PayFiP. The simulator knows no régie of the site (PayFiP knows its own
+    clients, not our tables): it names it after its numcli."""
+    return f"Régie {numcli}"
 
 
 # -- payment page ---------------------------------------------------------------------------------

@@ -14,14 +14,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from core.models import PayfipSimulatorOperation
-from core.payfip import simulator
+from core.payfip import simulator_enabled
+from core.payfip_simulator import simulator
+from core.payfip_simulator.models import PayfipSimulatorOperation
 
 
 def simulator_only(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not simulator.simulator_enabled():
+        if not simulator_enabled():
             raise Http404("Simulateur PayFiP désactivé")
         return view(request, *args, **kwargs)
 

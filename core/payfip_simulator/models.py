@@ -1,6 +1,7 @@
 """State of the local PayFiP simulator: one row per operation (idop) it handed out.
 
 Only used when PAYMENT_BACKEND = "simulator"; never part of the domain (payments live elsewhere).
+The table keeps the name it had when the model lived in `core` (its migrations 0004 and 0010).
 """
 
 import uuid
@@ -54,6 +55,7 @@ class PayfipSimulatorOperation(models.Model):
     last_notification_status = models.CharField("dernier envoi", max_length=200, blank=True)
 
     class Meta:
+        db_table = "core_payfipsimulatoroperation"
         verbose_name = "opération du simulateur PayFiP"
         verbose_name_plural = "opérations du simulateur PayFiP"
         ordering = ["-created_at"]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from core.payfip import views
+from core.payfip_simulator import views
 
 app_name = "payfip_simulator"
 
