@@ -72,8 +72,25 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-espace-famille-dev
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Public address of the portal, used in emails and in the PayFiP notification/return URLs.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+def local_site_url(host, port):
+    """The address of a development server listening on host:port (`make run`, scripts/run-server).
+    A wildcard address is reached through the loopback."""
+    host = host.strip("[]") or "127.0.0.1"
+    if host in {"0.0.0.0", "::"}:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+# Public address of the portal, used in emails and in the PayFiP notification/return URLs. Unset,
+# it follows the development server's HOST and PORT, so `PORT=8001 make run` gets its own
+# PayFiP return and notification.
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or local_site_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT") or "8000")
+).rstrip("/")
 
 INSTALLED_APPS = [
     "unfold",
@@ -98,6 +115,7 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "core",
+    "core.payfip_simulator",
     "portail",
     "admin_ext",
     "fixtures",

@@ -30,7 +30,7 @@ if settings.BENCH_CEILING_VIEW:
 
 # The local PayFiP stand-in; its views also refuse to serve unless DEBUG or PAYFIP_SIMULATOR_ALLOWED.
 if settings.PAYMENT_BACKEND == "simulator":
-    urlpatterns.insert(0, path("simulateur-payfip/", include("core.payfip.urls")))
+    urlpatterns.insert(0, path("simulateur-payfip/", include("core.payfip_simulator.urls")))
 
 handler404 = "portail.views.errors.not_found"
 handler500 = "portail.views.errors.server_error"

@@ -241,7 +241,7 @@ OCTOBER_DAYS = [datetime.date(2026, 10, d) for d in (5, 6, 8, 9)]
 def test_a_payment_walks_across_two_web_processes_and_the_workers(stack, transactional_db, family, town, staff_agent):
     from django_q.models import Schedule
 
-    from core.models import PayfipSimulatorOperation
+    from core.payfip_simulator.models import PayfipSimulatorOperation
 
     web_a, web_b = stack.web_a, stack.web_b
     # The periodic reconciliation would conclude the attempt too: hold it off, so that what

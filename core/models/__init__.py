@@ -9,7 +9,6 @@ from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, E
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
-from core.models.payfip_simulator import PayfipSimulatorOperation
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 
 __all__ = [
@@ -38,7 +37,6 @@ __all__ = [
     "InvoiceLine",
     "InvoiceRun",
     "News",
-    "PayfipSimulatorOperation",
     "Payment",
     "PaymentAllocation",
     "PaymentEvent",

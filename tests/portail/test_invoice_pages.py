@@ -167,3 +167,22 @@ def test_the_basket_may_lead_to_payfips_page_under_the_strict_policy(parent_clie
     settings.PAYMENT_BACKEND = "payfip"
     csp = parent_client.get(reverse("portail:invoices"))["Content-Security-Policy"]
     assert "form-action 'self' https://www.payfip.gouv.fr" in csp and "script-src 'self'" in csp
+
+
+@pytest.mark.django_db(transaction=True)
+def test_coming_back_from_a_payment_concluded_after_it_expired_shows_it_paid(parent_client, invoice, live_server,
+                                                                            settings):
+    settings.SITE_URL = live_server.url
+    settings.PAYFIP_SIMULATOR_NOTIFICATION = "drop"
+    select(parent_client, invoice)
+    parent_client.post(reverse("portail:pay"))
+    payment = Payment.objects.get()
+    payments.payments_reconcile(now=payment.created_at + datetime.timedelta(minutes=21))
+    assert Payment.objects.get().status == Payment.Status.EXPIRED
+    from core.payfip_simulator import simulator
+
+    simulator.operation_conclude(idop=payment.idop, resultrans="P", notification="drop")  # the payer finishes late
+
+    text = parent_client.get(reverse("portail:payment_return", args=[payment.uuid])).text
+    assert "Paiement accepté" in text
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
