@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from admin_ext.formatting import euros
 from core.constants import ZERO
-from core.models import Booking, Guardian, Household, Invoice, InvoiceRun, Payment
+from core.models import Booking, EnrolmentRequest, Guardian, Household, Invoice, InvoiceRun, Payment
 from core.services.headcounts import headcounts_compute
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
@@ -230,6 +230,29 @@ def billing_figures(request, *, now=None):
     return billing
 
 
+def enrolment_figures(request, *, today=None):
+    """Requests of the campaigns whose school year has not ended: to review, to complete, accepted
+    (None for staff who may not see them)."""
+    if not request.user.has_perm("core.view_enrolmentrequest"):
+        return None
+    today = today or timezone.localdate()
+    Status = EnrolmentRequest.Status
+    counts = EnrolmentRequest.objects.filter(campaign__school_year__end_date__gte=today).aggregate(
+        submitted=Count("pk", filter=Q(status=Status.SUBMITTED)),
+        incomplete=Count("pk", filter=Q(status=Status.INCOMPLETE)),
+        accepted=Count("pk", filter=Q(status=Status.ACCEPTED)),
+    )
+    queue = reverse("admin:core_enrolmentrequest_changelist")
+    return [
+        {"id": "submitted", "title": "Dossiers d'inscription à examiner", "value": counts["submitted"],
+         "href": f"{queue}?status__exact=submitted", "alert": bool(counts["submitted"])},
+        {"id": "incomplete", "title": "Dossiers à compléter par les familles", "value": counts["incomplete"],
+         "href": f"{queue}?status__exact=incomplete"},
+        {"id": "accepted", "title": "Dossiers acceptés", "value": counts["accepted"],
+         "href": f"{queue}?status__exact=accepted"},
+    ]
+
+
 def dashboard_callback(request, context):
     now = timezone.now()
     today = timezone.localdate()
@@ -247,6 +270,7 @@ def dashboard_callback(request, context):
             "changes": booking_changes(now),
             "activation": account_activation(),
             "billing": billing_figures(request),
+            "enrolment_cards": enrolment_figures(request, today=today),
             "links": {
                 "headcounts": reverse("admin:core_booking_headcounts"),
                 "attendance": reverse("admin:core_attendance_sheet"),

@@ -117,3 +117,21 @@ def test_campaign_pages_open(staff_client, campaign):
     assert staff_client.get(reverse("admin:core_enrolmentcampaign_change", args=[campaign.pk])).status_code == 200
     assert staff_client.get(reverse("admin:core_enrolmentcampaign_changelist")).status_code == 200
     assert staff_client.get(reverse("admin:core_enrolmentcampaign_add")).status_code == 200
+
+
+def test_the_dashboard_counts_requests_to_review_to_complete_and_accepted(client, campaign, family, other_family,
+                                                                        gestionnaire, staff_agent):
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        junior = request_for(campaign, family, family.children[0])
+        lise = request_for(campaign, family, family.children[1])
+        request_for(campaign, other_family, other_family.children[0])
+        er.request_accept(enrolment_request=junior, reviewer=staff_agent, now=NOW)
+        er.request_ask_changes(enrolment_request=lise, reviewer=staff_agent, message="PAI ?", now=NOW)
+        client.force_login(gestionnaire)
+        page = client.get(reverse("admin:index")).content.decode()
+        for figure, value in (("submitted", 1), ("incomplete", 1), ("accepted", 1)):
+            assert f'id="enrolment-{figure}">{value}</div>' in page
+        client.force_login(factories.RoleStaffFactory(email="sans-role@mairie.test", role=None))
+        assert 'id="enrolments"' not in client.get(reverse("admin:index")).content.decode()
