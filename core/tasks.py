@@ -61,3 +61,9 @@ def reconcile_payments():
     from core.services.payments import payments_reconcile
 
     return len(payments_reconcile())
+
+
+def remind_expiring_documents():
+    from core.services.documents import documents_remind_expiring
+
+    return len(documents_remind_expiring())

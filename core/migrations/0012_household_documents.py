@@ -18,10 +18,27 @@ def sync_roles(apps, schema_editor):
     roles_sync(apps=apps)
 
 
+EXPIRY_SCHEDULE = "Relance des documents expirant avant la rentrée"
+
+
+def create_expiry_schedule(apps, schema_editor):
+    """Every Monday, remind families of documents that end before the next school year."""
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.update_or_create(
+        name=EXPIRY_SCHEDULE,
+        defaults={"func": "core.tasks.remind_expiring_documents", "schedule_type": "W", "repeats": -1},
+    )
+
+
+def delete_expiry_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name=EXPIRY_SCHEDULE).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0011_move_payfip_simulator'),
+        ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
     ]
 
     operations = [
@@ -56,6 +73,7 @@ class Migration(migrations.Migration):
                 ('review_note', models.CharField(blank=True, max_length=500, verbose_name='motif')),
                 ('uploaded_at', models.DateTimeField(verbose_name='envoyé le')),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True, verbose_name='vérifié le')),
+                ('expiry_reminded_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name="relance d'expiration envoyée le")),
                 ('document_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='core.documenttype', verbose_name='type')),
                 ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='core.household', verbose_name='foyer')),
                 ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='vérifié par')),
@@ -70,4 +88,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
+        migrations.RunPython(create_expiry_schedule, delete_expiry_schedule),
     ]

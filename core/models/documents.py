@@ -99,6 +99,7 @@ class HouseholdDocument(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField("vérifié le", null=True, blank=True)
+    expiry_reminded_at = models.DateTimeField("relance d'expiration envoyée le", null=True, blank=True, editable=False)
 
     objects = HouseholdDocumentQuerySet.as_manager()
 

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.constants import PARIS
-from core.models import DocumentType, Guardian, Household, HouseholdDocument
+from core.emails import queue_email
+from core.models import DocumentType, Guardian, Household, HouseholdDocument, SchoolYear
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 # Detected from the content, never from the name or the type the browser claims.
@@ -162,3 +163,45 @@ def document_file_response(document: HouseholdDocument, *, download: bool = Fals
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# Families are reminded of documents that end before the next school year once it is this close.
+EXPIRY_REMINDER_WINDOW_DAYS = 120
+
+
+def documents_remind_expiring(*, now: datetime.datetime | None = None) -> list:
+    """Once the next school year starts within EXPIRY_REMINDER_WINDOW_DAYS, each household still
+    in town is emailed once about its accepted documents that end before the first day and have
+    no replacement yet; each document is claimed before the email, so a rerun sends nothing twice."""
+    now = now or timezone.now()
+    today = now.astimezone(PARIS).date()
+    school_year = SchoolYear.objects.filter(start_date__gt=today).order_by("start_date").first()
+    if school_year is None or (school_year.start_date - today).days > EXPIRY_REMINDER_WINDOW_DAYS:
+        return []
+    expiring = (
+        HouseholdDocument.objects.filter(
+            status=HouseholdDocument.Status.ACCEPTED, valid_until__gte=today, valid_until__lt=school_year.start_date,
+            expiry_reminded_at__isnull=True, household__left_on__isnull=True, household__anonymised_at__isnull=True,
+        ).select_related("household", "document_type").order_by("household_id", "document_type__position")
+    )
+    by_household: dict[int, list[HouseholdDocument]] = {}
+    for document in expiring:
+        by_household.setdefault(document.household_id, []).append(document)
+    logs = []
+    for documents in by_household.values():
+        household = documents[0].household
+        replaced = documents_usable(household=household, on=school_year.start_date)
+        due = [d for d in documents if d.document_type_id not in replaced]
+        logs += _remind_household(household, due, school_year, now)
+    return logs
+
+
+@transaction.atomic
+def _remind_household(household, documents, school_year, now):
+    ids = [d.pk for d in documents]
+    if not ids or HouseholdDocument.objects.filter(pk__in=ids, expiry_reminded_at__isnull=True).update(
+            expiry_reminded_at=now) != len(ids):
+        return []
+    recipients = [g.email for g in household.guardians.all() if g.email]
+    return queue_email(kind="documents_expiring", recipients=recipients, household=household,
+                       context={"household": household, "documents": documents, "school_year": school_year})

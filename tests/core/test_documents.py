@@ -166,3 +166,42 @@ def test_staff_upload_through_the_admin_goes_through_the_same_checks(client, fam
     assert client.post(change, {**review, "review_note": "Document illisible"}).status_code == 302
     document.refresh_from_db()
     assert (document.status, document.review_note, document.reviewed_by) == ("refused", "Document illisible", staff_agent)
+
+
+# --- Reminder of documents that end before the next school year --------------------------------
+
+
+def test_families_are_reminded_once_of_documents_ending_before_the_next_school_year(
+        family, other_family, insurance, staff_agent, django_capture_on_commit_callbacks):
+    from core.models import EmailLog
+    from core.services.documents import documents_remind_expiring
+
+    factories.SchoolYearFactory(label="2027-2028", start_date=datetime.date(2027, 9, 1), end_date=datetime.date(2028, 7, 3))
+    caf = factories.DocumentTypeFactory(name="Attestation CAF", code="caf", validity_months=12)
+    ending = document_review(document=upload(family.household, insurance, valid_from=datetime.date(2026, 8, 1)),
+                             accept=True, reviewer=staff_agent)  # until 2027-07-31
+    replaced = document_review(document=upload(family.household, caf, valid_from=datetime.date(2026, 7, 1)),
+                               accept=True, reviewer=staff_agent)
+    upload(family.household, caf, valid_from=datetime.date(2027, 5, 1))  # its replacement, awaiting review
+    upload(other_family.household, insurance, valid_from=datetime.date(2026, 8, 1))  # not accepted: not reminded
+    too_early = datetime.datetime(2027, 4, 1, 9, 0, tzinfo=PARIS)  # the school year starts in more than 120 days
+    assert documents_remind_expiring(now=too_early) == []
+    in_window = datetime.datetime(2027, 6, 1, 9, 0, tzinfo=PARIS)
+    logs = documents_remind_expiring(now=in_window)
+    assert [(log.recipient, log.subject) for log in logs] == [("parent@example.org", "Documents à renouveler avant la rentrée")]
+    assert "Attestation d'assurance : valable jusqu'au 31/07/2027" in logs[0].body_text
+    assert "Attestation CAF" not in logs[0].body_text
+    ending.refresh_from_db(), replaced.refresh_from_db()
+    assert ending.expiry_reminded_at == in_window and replaced.expiry_reminded_at is None
+    assert documents_remind_expiring(now=in_window + datetime.timedelta(days=7)) == []
+    assert EmailLog.objects.filter(kind="documents_expiring").count() == 1
+
+
+def test_the_weekly_schedule_runs_the_reminder_task(db):
+    from django_q.models import Schedule
+
+    from core import tasks
+
+    schedule = Schedule.objects.get(func="core.tasks.remind_expiring_documents")
+    assert schedule.schedule_type == Schedule.WEEKLY and schedule.repeats == -1
+    assert tasks.remind_expiring_documents() == 0
