@@ -1,8 +1,12 @@
 """Enrolment campaigns and the review queue of the families' requests. Decisions go through
 core.services.enrolment_requests; the request itself is read-only here."""
 
+import tablib
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from unfold.admin import TabularInline
@@ -19,6 +23,10 @@ STATUS_COLOURS = {
     "Acceptée": "success",
     "Refusée": "danger",
 }
+
+
+def _people(items):
+    return "; ".join(f"{p.get('name')} — {p.get('phone')} ({p.get('relation') or '?'})" for p in items) or "—"
 
 
 class CampaignServiceInline(TabularInline):
@@ -99,7 +107,7 @@ class EnrolmentRequestAdmin(BaseAdmin):
     list_filter = ["campaign", "child__school", ServiceFilter, "status", MissingDocumentsFilter]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference", "child__household__name"]
     list_select_related = ["child__household", "child__school", "campaign__school_year"]
-    actions = ["accept_selected"]
+    actions = ["accept_selected", "export_selected", "print_health_forms"]
     readonly_fields = ["child", "household", "campaign", "status_badge", "services", "documents_list", "health_form",
                        "staff_message", "submitted_at", "decided_at", "decided_by"]
     fieldsets = (
@@ -137,6 +145,47 @@ class EnrolmentRequestAdmin(BaseAdmin):
             messages.success(request, f"{len(accepted)} dossier(s) accepté(s) ; les familles sont prévenues par email.")
         for enrolment_request, reason in skipped:
             messages.warning(request, f"{enrolment_request.child} : {reason}")
+
+    @action(description="Exporter les dossiers sélectionnés (Excel)", permissions=["view"])
+    def export_selected(self, request, queryset):
+        requests = self._for_export(queryset)
+        dataset = tablib.Dataset(headers=[
+            "Campagne", "École", "Classe", "Enfant", "Né(e) le", "Foyer", "Prestations", "Statut", "Allergies",
+            "Régime", "PAI", "Précisions PAI", "Médecin", "Personnes à prévenir", "Personnes autorisées", "Photos",
+            "Part seul", "Documents manquants"], title="Dossiers")
+        for r in requests:
+            child = r.child
+            dataset.append([
+                r.campaign.name, child.school.name if child.school else "", child.grade, child.full_name,
+                child.birth_date.strftime("%d/%m/%Y"), child.household.reference, self.services(r),
+                r.get_status_display(), r.allergies, r.diet, "oui" if r.has_pai else "non", r.pai_details,
+                " ".join(p for p in (r.doctor_name, r.doctor_phone) if p), _people(r.emergency_contacts),
+                _people(r.authorised_people), "oui" if r.photo_consent else "non", "oui" if r.may_leave_alone else "non",
+                self.missing(r) if r.status != EnrolmentRequest.Status.ACCEPTED else "",
+            ])
+        response = HttpResponse(dataset.export("xlsx"),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="dossiers-inscription.xlsx"'
+        return response
+
+    @action(description="Imprimer les fiches sanitaires (par école et prestation)", permissions=["view"])
+    def print_health_forms(self, request, queryset):
+        """For the canteen and care staff: per school and service, each child's health form and the
+        people to call or allowed to collect them."""
+        groups: dict[tuple, list] = {}
+        for r in self._for_export(queryset):
+            for requested in r.requested_services.all():
+                school = r.child.school.name if r.child.school else "Sans école"
+                groups.setdefault((school, requested.service.activity.name), []).append(r)
+        context = {"groups": [{"school": school, "service": service, "requests": items}
+                              for (school, service), items in sorted(groups.items())],
+                   "town_name": settings.TOWN_NAME}
+        return HttpResponse(render_to_string("admin_ext/health_forms_print.html", context, request=request))
+
+    def _for_export(self, queryset):
+        return (queryset.select_related("campaign__school_year", "child__school", "child__household")
+                .prefetch_related("requested_services__service__activity")
+                .order_by("child__school__name", "child__last_name", "child__first_name"))
 
     # --- display --------------------------------------------------------------------------------
     @display(description="Foyer")
@@ -192,8 +241,7 @@ class EnrolmentRequestAdmin(BaseAdmin):
 
     @display(description="Fiche")
     def health_form(self, obj):
-        def people(items):
-            return "; ".join(f"{p.get('name')} — {p.get('phone')} ({p.get('relation') or '?'})" for p in items) or "—"
+        people = _people
 
         rows = [
             ("Allergies", obj.allergies or "—"), ("Régime", obj.diet or "—"),

@@ -135,3 +135,23 @@ def test_the_dashboard_counts_requests_to_review_to_complete_and_accepted(client
             assert f'id="enrolment-{figure}">{value}</div>' in page
         client.force_login(factories.RoleStaffFactory(email="sans-role@mairie.test", role=None))
         assert 'id="enrolments"' not in client.get(reverse("admin:index")).content.decode()
+
+
+def test_requests_and_health_forms_are_exported_and_printed_per_school_and_service(staff_client, campaign, family, town):
+    import io
+
+    import openpyxl
+
+    junior = request_for(campaign, family, family.children[0])
+    lise = request_for(campaign, family, family.children[1])
+    url = reverse("admin:core_enrolmentrequest_changelist")
+    selected = {"_selected_action": [junior.pk, lise.pk]}
+    response = staff_client.post(url, {"action": "export_selected", **selected})
+    assert response["Content-Disposition"] == 'attachment; filename="dossiers-inscription.xlsx"'
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0][:4] == ("Campagne", "École", "Classe", "Enfant")
+    assert {(row[3], row[8]) for row in rows[1:]} == {("Junior TEST", "Arachide"), ("Lise TEST", "Arachide")}
+    printed = staff_client.post(url, {"action": "print_health_forms", **selected}).content.decode()
+    assert "École maternelle Les Tilleuls — Repas maternelle (1 enfant)" in printed
+    assert "École élémentaire Jules-Ferry — Repas primaire (1 enfant)" in printed
+    assert "Mamie — 0611 (grand-mère)" in printed and "Arachide" in printed
