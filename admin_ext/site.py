@@ -58,6 +58,7 @@ def sidebar_navigation(request):
                 _filtered_item("Dossiers à examiner", "assignment", "enrolmentrequest", "status__exact=submitted"),
                 _item("Dossiers d'inscription", "folder_shared", "enrolmentrequest"),
                 _item("Documents des familles", "description", "householddocument"),
+                _filtered_item("Demandes de compte", "person_add", "familyaccountrequest", "status__exact=pending"),
                 _page("Importer des familles", "upload_file", "admin:core_household_import", "core.add_household"),
             ],
         },

@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
-from core.models import Activity, Enrolment, Guardian, User
+from core.models import Activity, Child, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.documents import ACCEPT_ATTRIBUTE
 
@@ -288,3 +288,97 @@ class EnrolmentRequestForm(forms.Form):
     def uploads(self):
         return [(entry["type"], field.name, self.cleaned_data.get(field.name)) for entry, field in self.document_fields
                 if self.cleaned_data.get(field.name)]
+
+
+# --- « Créer mon compte famille » (public) ------------------------------------------------------
+
+CHILD_ROWS = 4
+
+
+class FamilyAccountRequestForm(forms.Form):
+    """A new family's request: two guardians at most, four children rows (no script needed), and a
+    field left empty by people and filled by robots."""
+
+    family_name = forms.CharField(label="Nom de la famille", max_length=150)
+    address_line1 = forms.CharField(label="Adresse", max_length=200,
+                                    widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
+    address_line2 = forms.CharField(label="Complément d'adresse", max_length=200, required=False,
+                                    widget=forms.TextInput(attrs={"autocomplete": "address-line2"}))
+    postal_code = forms.CharField(label="Code postal", max_length=5,
+                                  widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}))
+    city = forms.CharField(label="Commune", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
+    message = forms.CharField(label="Message à la mairie", required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    website = forms.CharField(label="Ne pas remplir ce champ", required=False)  # honeypot
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guardian_rows, self.child_rows = [], []
+        for index in range(2):
+            required = index == 0
+            row = []
+            for key, label, field in (
+                ("first_name", "Prénom", forms.CharField(max_length=100, required=required)),
+                ("last_name", "Nom", forms.CharField(max_length=100, required=required)),
+                ("email", "Adresse email", forms.EmailField(required=required, widget=forms.EmailInput(attrs={"autocomplete": "email" if required else "off"}))),
+                ("phone", "Téléphone portable", forms.CharField(max_length=20, required=False, widget=forms.TextInput(attrs={"type": "tel"}))),
+            ):
+                field.label = label
+                name = f"guardian_{index}_{key}"
+                self.fields[name] = field
+                row.append(self[name])
+            self.guardian_rows.append(row)
+        for index in range(CHILD_ROWS):
+            row = []
+            for key, label, field in (
+                ("first_name", "Prénom", forms.CharField(max_length=100, required=False)),
+                ("last_name", "Nom", forms.CharField(max_length=100, required=False)),
+                ("birth_date", "Date de naissance", forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))),
+                ("grade", "Classe à la rentrée", forms.ChoiceField(required=False, choices=[("", "—"), *Child.Grade.choices])),
+            ):
+                field.label = label
+                name = f"child_{index}_{key}"
+                self.fields[name] = field
+                row.append(self[name])
+            self.child_rows.append(row)
+
+    def clean(self):
+        data = super().clean()
+        for index in range(2):
+            name = f"guardian_{index}_phone"
+            try:
+                data[name] = normalize_phone(data.get(name, ""))
+            except forms.ValidationError as error:
+                self.add_error(name, error)
+        second = [data.get(f"guardian_1_{k}") for k in ("first_name", "last_name", "email")]
+        if any(second) and not all(second):
+            self.add_error("guardian_1_email", "Pour le second responsable, indiquez prénom, nom et adresse email.")
+        filled = 0
+        for index in range(CHILD_ROWS):
+            values = {k: data.get(f"child_{index}_{k}") for k in ("first_name", "last_name", "birth_date", "grade")}
+            if not any(values.values()):
+                continue
+            filled += 1
+            for key, value in values.items():
+                if not value:
+                    self.add_error(f"child_{index}_{key}", "Complétez ce champ pour cet enfant.")
+        if not filled:
+            self.add_error("child_0_first_name", "Indiquez au moins un enfant.")
+        postal_code = (data.get("postal_code") or "").strip()
+        if postal_code and not re.fullmatch(r"\d{5}", postal_code):
+            self.add_error("postal_code", "Code postal invalide : 5 chiffres.")
+        return data
+
+    def is_robot(self):
+        return bool(self.cleaned_data.get("website"))
+
+    def guardians(self):
+        return [{k: self.cleaned_data.get(f"guardian_{i}_{k}") or "" for k in ("first_name", "last_name", "email", "phone")}
+                for i in range(2) if self.cleaned_data.get(f"guardian_{i}_last_name")]
+
+    def children(self):
+        return [{k: self.cleaned_data[f"child_{i}_{k}"] for k in ("first_name", "last_name", "birth_date", "grade")}
+                for i in range(CHILD_ROWS) if self.cleaned_data.get(f"child_{i}_first_name")]
+
+    def address(self):
+        return {k: self.cleaned_data.get(k, "") for k in ("address_line1", "address_line2", "postal_code", "city")}

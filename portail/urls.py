@@ -32,6 +32,8 @@ urlpatterns = [
     path("deconnexion/", accounts.LogoutView.as_view(), name="logout"),
     path("activer/<uidb64>/<token>/", accounts.activate, name="activate"),
     path("mot-de-passe-oublie/", accounts.password_reset, name="password_reset"),
+    path("creer-mon-compte/", accounts.family_account_request, name="family_account_request"),
+    path("creer-mon-compte/envoyee/", accounts.family_account_request_done, name="family_account_request_done"),
     path("mot-de-passe-oublie/envoye/", accounts.password_reset_done, name="password_reset_done"),
     path(
         "mot-de-passe-oublie/<uidb64>/<token>/",

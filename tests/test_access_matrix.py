@@ -469,6 +469,8 @@ ROUTES = {
     "portail:activate": activate,
     "portail:password_reset": _public("portail:password_reset"),
     "portail:password_reset_done": _public("portail:password_reset_done"),
+    "portail:family_account_request": _public("portail:family_account_request"),
+    "portail:family_account_request_done": _public("portail:family_account_request_done"),
     "portail:password_reset_confirm": password_reset_confirm,
     "portail:password_change": password_change,
     "portail:email_change": email_change,

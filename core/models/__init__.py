@@ -1,3 +1,4 @@
+from core.models.account_requests import FamilyAccountRequest
 from core.models.accounts import User
 from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
 from core.models.basket import Basket, BasketItem
@@ -30,6 +31,7 @@ __all__ = [
     "Enrolment",
     "EnrolmentCampaign",
     "EnrolmentRequest",
+    "FamilyAccountRequest",
     "Guardian",
     "Household",
     "HouseholdDocument",

@@ -31,6 +31,7 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "booking", "attendance", "news", "closure"),
         *_perms(("view", "add", "change"), "householddocument"),
         *_perms(CRUD, "enrolmentcampaign", "campaignservice", "enrolmentrequest", "requestedservice"),
+        *_perms(("view", "change"), "familyaccountrequest"),
         *_perms(("view",), "emaillog", "documenttype"),
         *_REFERENCE_VIEW,
     ],

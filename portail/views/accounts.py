@@ -13,8 +13,14 @@ from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from core.services import accounts
-from portail.forms import ChoosePasswordForm, EmailChangeForm, LoginForm, PasswordResetRequestForm
+from core.services import account_requests, accounts
+from portail.forms import (
+    ChoosePasswordForm,
+    EmailChangeForm,
+    FamilyAccountRequestForm,
+    LoginForm,
+    PasswordResetRequestForm,
+)
 from portail.views.base import guardian_required
 
 MODEL_BACKEND = "core.auth.GuardianModelBackend"
@@ -140,3 +146,27 @@ def email_change_confirm(request, token):
         messages.success(request, f"Votre adresse email est désormais {change.new_email}.")
         return redirect("portail:household" if request.user.is_authenticated else "portail:login")
     return render(request, "portail/accounts/email_change_confirm.html", {"change": change})
+
+
+@require_http_methods(["GET", "POST"])
+def family_account_request(request):
+    """« Créer mon compte famille »: a request that staff review; no account, no email before."""
+    form = FamilyAccountRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_robot():
+            return redirect("portail:family_account_request_done")  # same answer, nothing recorded
+        try:
+            account_requests.account_request_create(
+                family_name=form.cleaned_data["family_name"], address=form.address(), guardians=form.guardians(),
+                children=form.children(), message=form.cleaned_data["message"],
+                origin=request.META.get("REMOTE_ADDR", ""))
+        except account_requests.AccountRequestError as error:
+            form.add_error(None, str(error))
+            return render(request, "portail/accounts/family_account_request.html", {"form": form}, status=429
+                          if str(error) == account_requests.TOO_MANY else 200)
+        return redirect("portail:family_account_request_done")
+    return render(request, "portail/accounts/family_account_request.html", {"form": form})
+
+
+def family_account_request_done(request):
+    return render(request, "portail/accounts/family_account_request_done.html")

@@ -66,3 +66,35 @@ def test_a_parent_enrols_a_child_with_a_document_and_staff_accept(request, devic
     page.get_by_role("link", name=re.compile("Voir le dossier")).click()
     expect(page.get_by_role("link", name="assurance.pdf")).to_be_visible()
     assert_no_serious_axe_violations(page)
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_new_family_asks_for_an_account(request, device, transactional_db):
+    from core.models import FamilyAccountRequest
+
+    page = request.getfixturevalue("page" if device == "desktop" else "phone_page")
+    page.goto("/connexion/")
+    page.get_by_role("link", name="Créer mon compte famille").click()
+    expect(page.get_by_role("heading", name="Créer mon compte famille", level=1)).to_be_visible()
+    assert_no_serious_axe_violations(page)
+    page.get_by_label("Nom de la famille").fill("Martin")
+    responsible = page.get_by_role("group", name="Responsable", exact=True)
+    responsible.get_by_label("Prénom").fill("Léa")
+    responsible.get_by_label(re.compile(r"^Nom")).fill("Martin")
+    responsible.get_by_label("Adresse email").fill("lea@example.org")
+    address = page.get_by_role("group", name="Adresse du foyer")
+    address.get_by_label(re.compile(r"^Adresse")).fill("3 rue des Lilas")
+    address.get_by_label("Code postal").fill("44000")
+    address.get_by_label("Commune").fill("Valbourg")
+    child = page.get_by_role("group", name="Enfant 1", exact=True)
+    child.get_by_label("Prénom").fill("Tom")
+    child.get_by_label(re.compile(r"^Nom")).fill("Martin")
+    child.get_by_label("Classe à la rentrée").select_option("MS")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_text("Complétez ce champ pour cet enfant.")).to_be_visible()  # the birth date
+    assert_no_serious_axe_violations(page)
+    page.get_by_role("group", name="Enfant 1", exact=True).get_by_label("Date de naissance").fill("2021-03-04")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    expect(page.get_by_role("heading", name="Demande envoyée")).to_be_visible()
+    screenshot(page, f"family-account-request-{device}")
+    assert FamilyAccountRequest.objects.get().children[0]["birth_date"] == "2021-03-04"
