@@ -13,9 +13,9 @@ from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
 
-from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin, ReadOnlyTabularInline
 from admin_ext.resources import HouseholdResource, household_template_dataset
-from core.models import Child, Guardian, Household, QuotientFamilial
+from core.models import Child, Guardian, Household, HouseholdDocument, QuotientFamilial
 from core.services.accounts import guardian_send_activation
 from core.services.rgpd import household_anonymise, household_export
 
@@ -62,12 +62,28 @@ class QuotientInline(TabularInline):
     fields = ["value", "valid_from", "source"]
 
 
+class HouseholdDocumentInline(ReadOnlyTabularInline):
+    """What the household holds; each document opens through the documents admin's checked view."""
+
+    model = HouseholdDocument
+    fields = ["document_type", "file_link", "valid_from", "valid_until", "status"]
+    show_title = True
+
+    @display(description="Fichier")
+    def file_link(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse("admin:core_householddocument_file", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj.original_name)
+
+
 @admin.register(Household)
 class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
-    inlines = [GuardianInline, ChildInline, QuotientInline]
+    inlines = [GuardianInline, ChildInline, QuotientInline, HouseholdDocumentInline]
     readonly_fields = ["anonymised_at"]
     fieldsets = (
         (None, {"fields": (("reference", "name"), "is_resident", ("left_on", "anonymised_at"))}),

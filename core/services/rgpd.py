@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from core.models import Attendance, Booking, Child, EmailLog, Guardian, Household, Invoice
+from core.models import Attendance, Booking, Child, EmailLog, EnrolmentRequest, Guardian, Household, Invoice
 from core.services.documents import documents_delete_files
 
 ANONYMOUS = "Anonymisé"
@@ -73,6 +73,16 @@ def household_export(*, household: Household) -> dict:
             }
             for i in invoices
         ],
+        "dossiers_inscription": [
+            {"enfant": r.child_id, "campagne": r.campaign.name, "etat": r.get_status_display(),
+             "prestations": [rs.service.activity.name for rs in r.requested_services.all()],
+             **{field: getattr(r, field) for field in (
+                 "allergies", "diet", "has_pai", "pai_details", "doctor_name", "doctor_phone", "emergency_contacts",
+                 "authorised_people", "photo_consent", "may_leave_alone", "staff_message")},
+             "envoye_le": r.submitted_at, "decide_le": r.decided_at}
+            for r in EnrolmentRequest.objects.filter(child__household=household).select_related("campaign")
+            .prefetch_related("requested_services__service__activity").order_by("created_at")
+        ],
         "documents": [
             {"type": d.document_type.name, "fichier": d.original_name, "format": d.content_type, "taille": d.size,
              "valable_du": d.valid_from, "valable_au": d.valid_until, "etat": d.get_status_display(),
@@ -116,6 +126,10 @@ def household_anonymise(*, household: Household, now: datetime.datetime | None =
     Household.objects.filter(pk=household.pk).update(name=ANONYMOUS, notes="", anonymised_at=now, **blank_address)
     EmailLog.objects.filter(household=household).delete()
     documents_delete_files(household=household)
+    EnrolmentRequest.objects.filter(child__household=household).update(
+        allergies="", diet="", has_pai=False, pai_details="", doctor_name="", doctor_phone="", emergency_contacts=[],
+        authorised_people=[], staff_message="",
+    )
     _erase_history(household)
     household.refresh_from_db()
     return household

@@ -205,3 +205,10 @@ def test_the_weekly_schedule_runs_the_reminder_task(db):
     schedule = Schedule.objects.get(func="core.tasks.remind_expiring_documents")
     assert schedule.schedule_type == Schedule.WEEKLY and schedule.repeats == -1
     assert tasks.remind_expiring_documents() == 0
+
+
+def test_the_household_page_lists_its_documents(client, family, insurance, staff_agent):
+    document = upload(family.household, insurance, name="assurance-2026.pdf")
+    client.force_login(staff_agent)
+    page = client.get(reverse("admin:core_household_change", args=[family.household.pk])).content.decode()
+    assert "assurance-2026.pdf" in page and reverse("admin:core_householddocument_file", args=[document.pk]) in page

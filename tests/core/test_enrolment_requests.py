@@ -237,3 +237,20 @@ def test_re_enrolment_is_prefilled_from_last_year_request(campaign, family, town
         ("garderie-soir", [0, 1]), ("repas-maternelle", [])]
     assert prefilled.status == "draft" and prefilled.campaign == next_year
     assert HouseholdDocument.objects.filter(household=family.household).count() == 1
+
+
+def test_rgpd_export_holds_the_forms_and_anonymisation_erases_them(campaign, family, town,
+                                                                   django_capture_on_commit_callbacks):
+    from core.services.rgpd import household_anonymise, household_export
+
+    request = submitted(campaign, family, town)
+    EnrolmentRequest.objects.filter(pk=request.pk).update(
+        doctor_name="Dr Martin", authorised_people=[{"name": "Mamie", "phone": "0611", "relation": "grand-mère"}])
+    exported = household_export(household=family.household)["dossiers_inscription"]
+    assert exported[0]["allergies"] == "Kiwi" and exported[0]["doctor_name"] == "Dr Martin"
+    assert exported[0]["prestations"] == ["Repas maternelle", "Garderie soir"]
+    with django_capture_on_commit_callbacks(execute=True):
+        household_anonymise(household=family.household)
+    request.refresh_from_db()
+    assert (request.allergies, request.doctor_name, request.authorised_people) == ("", "", [])
+    assert not request.documents.exists() and not HouseholdDocument.objects.exists()
