@@ -53,6 +53,28 @@ def normalize_email(value):
     return (value or "").strip().lower()
 
 
+def password_reset_url(user):
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return _absolute(reverse("portail:password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
+
+
+def build_access_link(spec):
+    """The link an email's `access_link` names, built now with a fresh token, or None when its
+    account no longer exists. Called when the email is sent, never stored."""
+    kind = spec.get("kind")
+    if kind == "activation":
+        guardian = Guardian.objects.select_related("user").filter(pk=spec.get("guardian")).first()
+        return activation_url(guardian) if guardian else None
+    if kind == "password_reset":
+        user = User.objects.filter(pk=spec.get("user"), is_active=True).first()
+        return password_reset_url(user) if user else None
+    if kind == "email_change":
+        guardian = Guardian.objects.select_related("user").filter(pk=spec.get("guardian")).first()
+        return email_change_url(guardian, spec.get("to")) if guardian and spec.get("to") else None
+    return None
+
+
 def activation_url(guardian):
     uid = urlsafe_base64_encode(force_bytes(guardian.pk))
     token = activation_token_generator.make_token(guardian)
@@ -78,8 +100,9 @@ def guardian_send_activation(*, guardian):
     [log] = emails.queue_email(
         kind="account_activation",
         recipients=[guardian.email],
-        context={"guardian": guardian, "url": activation_url(guardian), "validity_days": _validity_days()},
+        context={"guardian": guardian, "validity_days": _validity_days()},
         household=guardian.household,
+        access_link={"kind": "activation", "guardian": guardian.pk},
     )
     return log
 
@@ -117,25 +140,38 @@ def password_reset_request(*, email):
         return None
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is not None:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        guardian = Guardian.objects.filter(user=user).select_related("household").first()
-        [log] = emails.queue_email(
-            kind="password_reset",
-            recipients=[user.email],
-            context={
-                "user": user,
-                "guardian": guardian,
-                "url": _absolute(reverse("portail:password_reset_confirm", kwargs={"uidb64": uid, "token": token})),
-                "validity_days": _validity_days(),
-            },
-            household=guardian.household if guardian else None,
-        )
-        return log
+        return user_send_password_reset(user=user)
     guardian = Guardian.objects.filter(email__iexact=email, user__isnull=True).select_related("household").first()
     if guardian is not None:
         return guardian_send_activation(guardian=guardian)
     return None
+
+
+@transaction.atomic
+def user_send_password_reset(*, user):
+    """Email an active login a fresh « Choisir un nouveau mot de passe » link, to its own address;
+    returns the EmailLog, or None for an inactive login."""
+    if not user.is_active or not user.email:
+        return None
+    guardian = Guardian.objects.filter(user=user).select_related("household").first()
+    [log] = emails.queue_email(
+        kind="password_reset",
+        recipients=[user.email],
+        context={"user": user, "guardian": guardian, "validity_days": _validity_days()},
+        household=guardian.household if guardian else None,
+        access_link={"kind": "password_reset", "user": user.pk},
+    )
+    return log
+
+
+@transaction.atomic
+def guardian_send_access_link(*, guardian):
+    """What staff send a parent who cannot log in: a new password-reset link to the guardian's
+    own address, or the activation link when the account was never activated. Staff never see
+    the link. Returns the EmailLog, or None when there is nowhere to send it."""
+    if guardian.user_id and guardian.user.is_active and guardian.has_activated_account:
+        return user_send_password_reset(user=guardian.user)
+    return guardian_send_activation(guardian=guardian)
 
 
 @transaction.atomic
@@ -168,19 +204,19 @@ def guardian_request_email_change(*, guardian, new_email):
         raise ValidationError("C'est déjà votre adresse email.")
     if _email_taken(new_email, guardian=guardian):
         raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
-    token = signing.dumps({"g": guardian.pk, "from": guardian.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
     [log] = emails.queue_email(
         kind="email_change",
         recipients=[new_email],
-        context={
-            "guardian": guardian,
-            "new_email": new_email,
-            "url": _absolute(reverse("portail:email_change_confirm", kwargs={"token": token})),
-            "validity_days": EMAIL_CHANGE_MAX_AGE // (24 * 3600),
-        },
+        context={"guardian": guardian, "new_email": new_email, "validity_days": EMAIL_CHANGE_MAX_AGE // (24 * 3600)},
         household=guardian.household,
+        access_link={"kind": "email_change", "guardian": guardian.pk, "to": new_email},
     )
     return log
+
+
+def email_change_url(guardian, new_email):
+    token = signing.dumps({"g": guardian.pk, "from": guardian.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
+    return _absolute(reverse("portail:email_change_confirm", kwargs={"token": token}))
 
 
 @dataclass(frozen=True)
