@@ -2,7 +2,8 @@
 
 Tokens need no table: the activation token is Django's password-reset HMAC computed over the
 guardian's state (it dies once the email is verified or the password set), and the email-change
-token is a signed payload that names the address it replaces (it dies once the address changed).
+token is a signed payload bound to the account's state: its address, when it was last verified and
+its password (it dies once the address changed, even back to the same one).
 """
 
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -214,8 +216,20 @@ def guardian_request_email_change(*, guardian, new_email):
     return log
 
 
+def _email_change_state(guardian, new_email):
+    """A digest of what the account is when the link is made: its address, when that address was
+    last proven, its password, and the change asked. Any later change of address (even back to
+    the same one), password or verification kills the link, so that it works once."""
+    verified = "" if guardian.email_verified_at is None else guardian.email_verified_at.isoformat()
+    password = guardian.user.password if guardian.user_id else ""
+    value = f"{guardian.pk}|{normalize_email(guardian.email)}|{verified}|{password}|{normalize_email(new_email)}"
+    return salted_hmac(EMAIL_CHANGE_SALT, value, algorithm="sha256").hexdigest()[:32]
+
+
 def email_change_url(guardian, new_email):
-    token = signing.dumps({"g": guardian.pk, "from": guardian.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
+    token = signing.dumps(
+        {"g": guardian.pk, "to": new_email, "s": _email_change_state(guardian, new_email)}, salt=EMAIL_CHANGE_SALT
+    )
     return _absolute(reverse("portail:email_change_confirm", kwargs={"token": token}))
 
 
@@ -223,19 +237,23 @@ def email_change_url(guardian, new_email):
 class EmailChange:
     guardian: Guardian
     new_email: str
+    state: str
 
 
 def email_change_from_token(*, token):
-    """The pending change a confirmation link stands for, or None when it is wrong, expired or
-    already applied."""
+    """The pending change a confirmation link stands for, or None when it is wrong, expired, or
+    anything changed on the account since it was sent (it was applied, or another was)."""
     try:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.BadSignature:
         return None
     guardian = Guardian.objects.select_related("user").filter(pk=data.get("g")).first()
-    if guardian is None or normalize_email(guardian.email) != normalize_email(data.get("from")):
+    new_email = data.get("to")
+    if guardian is None or not isinstance(new_email, str) or not isinstance(data.get("s"), str):
         return None
-    return EmailChange(guardian=guardian, new_email=data["to"])
+    if not constant_time_compare(data["s"], _email_change_state(guardian, new_email)):
+        return None
+    return EmailChange(guardian=guardian, new_email=new_email, state=data["s"])
 
 
 @transaction.atomic
@@ -249,6 +267,9 @@ def guardian_confirm_email_change(*, token, now=None):
     guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user", "household").get(
         pk=change.guardian.pk
     )
+    # Checked again under the lock: of two clicks at once, the second finds the link dead.
+    if not constant_time_compare(change.state, _email_change_state(guardian, change.new_email)):
+        return None
     if _email_taken(change.new_email, guardian=guardian):
         raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
     old_email = guardian.email

@@ -351,6 +351,39 @@ def test_email_change_link_is_refused_once_the_address_was_taken_meanwhile(famil
     assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
 
 
+def _token(message):
+    return link_in(message).rstrip("/").rsplit("/", 1)[1]
+
+
+def test_an_email_change_link_cannot_be_replayed_after_changing_back(family, django_capture_on_commit_callbacks):
+    """A→B then B→A: the A→B link must not apply again, though the address is A once more."""
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="b@example.org")
+    first = _token(mail.outbox[0])
+    assert send(accounts.guardian_confirm_email_change, django_capture_on_commit_callbacks, token=first)
+    family.parent.refresh_from_db()
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="parent@example.org")
+    back = _token(next(m for m in mail.outbox if m.to == ["parent@example.org"] and "/confirmer/" in m.body))
+    assert send(accounts.guardian_confirm_email_change, django_capture_on_commit_callbacks, token=back)
+    assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
+
+    assert accounts.email_change_from_token(token=first) is None
+    assert accounts.guardian_confirm_email_change(token=first) is None
+    assert Client().get(reverse("portail:email_change_confirm", args=[first])).status_code == 400
+    assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
+
+
+def test_an_email_change_link_dies_when_the_password_changes(family, django_capture_on_commit_callbacks):
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="b@example.org")
+    token = _token(mail.outbox[0])
+    family.user.set_password(NEW_PASSWORD)
+    family.user.save()
+    assert accounts.guardian_confirm_email_change(token=token) is None
+    assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
+
+
 def test_forged_email_change_token_is_refused(client, family):
     assert client.get(reverse("portail:email_change_confirm", args=["abc:def"])).status_code == 400
 
