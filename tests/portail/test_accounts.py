@@ -259,6 +259,39 @@ def test_password_change_needs_the_old_password(client, family):
     assert family.user.check_password(DEFAULT_PASSWORD)
 
 
+RECHECKS = {
+    "portail:email_change": lambda password: {"new_email": "nouveau@example.org", "password": password},
+    "portail:password_change": lambda password: {
+        "old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD
+    },
+}
+
+
+@pytest.mark.parametrize("page", RECHECKS)
+def test_the_password_recheck_is_throttled_like_the_login(page, client, family, settings):
+    client.force_login(family.user)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(reverse(page), RECHECKS[page]("faux"))
+        assert response.status_code == 200 and "incorrect" in response.text
+    locked = client.post(reverse(page), RECHECKS[page]("faux"))
+    assert locked.status_code == 429 and "Connexion temporairement bloquée" in locked.text
+    # Even the right password is refused now, on this page and at the login.
+    right = client.post(reverse(page), RECHECKS[page](DEFAULT_PASSWORD))
+    assert right.status_code == 429
+    family.user.refresh_from_db()
+    assert family.user.check_password(DEFAULT_PASSWORD) and mail.outbox == []
+    login = Client().post(reverse("portail:login"), {"username": "parent@example.org", "password": DEFAULT_PASSWORD})
+    assert login.status_code == 429
+
+
+@pytest.mark.parametrize("page", RECHECKS)
+def test_recheck_failures_add_up_with_failed_logins(page, client, family, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        Client().post(reverse("portail:login"), {"username": "parent@example.org", "password": "faux"})
+    client.force_login(family.user)
+    assert client.post(reverse(page), RECHECKS[page]("faux")).status_code == 429
+
+
 def test_email_change_takes_effect_only_after_the_link(client, family, django_capture_on_commit_callbacks):
     client.force_login(family.user)
     with django_capture_on_commit_callbacks(execute=True):
