@@ -97,6 +97,9 @@ INSTALLED_APPS = [
     "django_q",
     "anymail",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "portail",
     "admin_ext",
@@ -111,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "admin_ext.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -262,6 +267,8 @@ USE_TZ = True
 PUBLIC_HOLIDAYS_SUBDIVISION = os.environ.get("PUBLIC_HOLIDAYS_SUBDIVISION", "") or None
 
 TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
+# Staff two-factor authentication (core.services.two_factor): the name authenticator apps show.
+OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 
 # Households that left the town more than this many years ago are anonymised (RGPD); their
 # issued invoices are kept as accounting requires.
