@@ -137,6 +137,8 @@ def admin_login(page, email, password="espacefamille", next_url="/admin/", *, sh
         page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
     elif "/admin/securite/verification/" in page.url:
         device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        if shots:
+            screenshot(page, f"{shots}-verify")
         page.get_by_label("Code de l'application ou code de secours").fill(totp_code(device))
         page.get_by_role("button", name="Vérifier").click()
     page.wait_for_url(f"**{next_url}")
