@@ -25,18 +25,17 @@ logger = logging.getLogger("core.emails")
 
 # What the stored body shows instead of a link that grants access.
 ACCESS_LINK_MASK = "[lien personnel masqué]"
-# The portal's paths whose last segments are tokens: masked wherever they would be stored.
+# A link to one of the portal's pages whose last segments are tokens (activation, forgotten
+# password, email change), with or without its scheme and host.
 ACCESS_LINK_PATTERN = re.compile(
-    r"(?P<path>/(?:activer|mot-de-passe-oublie|compte/email/confirmer)/)(?!envoye/)[^\s\"'<>]+"
+    r"(?:https?://[^\s\"'<>/]*)?/(?:activer|mot-de-passe-oublie|compte/email/confirmer)/(?!envoye/)[^\s\"'<>]+"
 )
 
 
 def mask_access_links(text):
     """`text` with every token-bearing portal link replaced by ACCESS_LINK_MASK (a safety net for
     a link that reached a body without going through `access_link`)."""
-    return re.sub(
-        r"(?:https?://[^\s\"'<>]*?)?" + ACCESS_LINK_PATTERN.pattern, ACCESS_LINK_MASK, text or ""
-    )
+    return ACCESS_LINK_PATTERN.sub(ACCESS_LINK_MASK, text or "")
 
 
 def base_context():
