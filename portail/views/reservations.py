@@ -89,6 +89,15 @@ def _grid(view):
     return children
 
 
+def _basket_line_label(item):
+    """« Junior TEST, Repas maternelle, jeudi 3 décembre : réservation »: who, what, when and which
+    change, for the remove button and the message after removal (RGAA 11.9)."""
+    return (
+        f"{item.child.full_name}, {item.activity.name}, {french_dates.long_label(item.date)} : "
+        f"{item.get_action_display().lower()}"
+    )
+
+
 def _basket_groups(items):
     """The basket's changes by child, then day."""
     items = sorted(items, key=lambda i: (i.child.first_name, i.child_id, i.date, i.activity.position, i.activity.name))
@@ -100,6 +109,7 @@ def _basket_groups(items):
                 "item": item,
                 "day": french_dates.short_label(item.date),
                 "long_day": french_dates.long_label(item.date),
+                "label": _basket_line_label(item),
                 "problem": item.problem.message if item.problem else None,
             }
             for item in child_items
@@ -153,11 +163,16 @@ def basket_change(request):
         return HttpResponseBadRequest("Changement invalide.")
 
     if kind == "remove":
+        item = (
+            BasketItem.objects.filter(basket__guardian=request.guardian, pk=item_id)
+            .select_related("child", "activity")
+            .first()
+        )
         try:
             basket_service.basket_remove(guardian=request.guardian, item_id=item_id)
         except BasketItem.DoesNotExist:
             raise Http404 from None
-        messages.info(request, "Le changement a été retiré du panier.")
+        messages.info(request, f"Retiré du panier : {_basket_line_label(item)}.")
         return _back_to_week(request)
 
     child = get_object_or_404(request.household.children.all(), pk=child_id)
@@ -169,7 +184,7 @@ def basket_change(request):
     else:
         label = "Réservation" if kind == BasketItem.Action.BOOK else "Annulation"
         messages.success(
-            request, f"{label} ajoutée au panier : {child.first_name}, {activity.name}, {french_dates.long_label(day)}."
+            request, f"{label} ajoutée au panier : {child.full_name}, {activity.name}, {french_dates.long_label(day)}."
         )
     return _back_to_week(request, anchor=f"jour-{child.pk}-{activity.pk}-{day.isoformat()}")
 

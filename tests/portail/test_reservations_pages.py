@@ -63,7 +63,7 @@ def test_the_week_shows_one_grid_per_child_with_a_button_per_cell(parent, family
     assert "Lun. 07/12" in html and "Ven. 11/12" in html
     monday = cell_button(html, f"jour-{junior.pk}-{town.repas_maternelle.pk}-2026-12-07")
     assert 'type="submit"' in monday and 'class="slot slot--free"' in monday
-    assert 'aria-label="Repas maternelle, lundi 7 décembre : non réservé"' in monday
+    assert 'aria-label="Junior TEST, Repas maternelle, lundi 7 décembre : non réservé"' in monday
     assert f'value="book:{junior.pk}:{town.repas_maternelle.pk}:2026-12-07"' in monday
     assert "Réservation possible jusqu&#x27;au jeudi 03/12 à 10h00." in monday
     thursday = cell_button(html, f"jour-{junior.pk}-{town.repas_maternelle.pk}-2026-12-10")
@@ -108,7 +108,7 @@ def test_clicking_an_open_day_puts_a_booking_in_the_basket(parent, family, town)
     item = BasketItem.objects.get()
     assert (item.child, item.activity, item.date, item.action) == (junior, town.repas_maternelle, MONDAY, "book")
     html = parent.get(response.url).text
-    assert "Réservation ajoutée au panier : Junior, Repas maternelle, lundi 7 décembre." in html
+    assert "Réservation ajoutée au panier : Junior TEST, Repas maternelle, lundi 7 décembre." in html
     cell = cell_button(html, dom_id)
     assert "slot--pending-book" in cell and f'value="remove:{item.pk}"' in cell
     assert "non réservé, réservation dans le panier" in cell
@@ -121,6 +121,8 @@ def test_clicking_a_pending_day_takes_it_out_of_the_basket(parent, family, town)
     item = basket_service.basket_add(guardian=family.parent, child=junior, activity=town.repas_maternelle, day=MONDAY, action="book")
     response = click(parent, f"remove:{item.pk}")
     assert response.status_code == 302 and not BasketItem.objects.exists()
+    html = parent.get(response.url).text
+    assert "Retiré du panier : Junior TEST, Repas maternelle, lundi 7 décembre : réservation." in html
 
 
 def test_clicking_a_booked_day_puts_a_cancellation_in_the_basket(parent, family, town):
@@ -195,7 +197,8 @@ def test_the_basket_lists_changes_by_child_and_day_whatever_the_week(parent, fam
     assert re.search(r"Junior TEST.*Lun\. 7 déc\..*Jeu\. 10 déc\..*Lise TEST.*Lun\. 14 déc\..*Annulation", basket, re.S)
     assert "(3)" in basket
     assert 'aria-label="Voir le panier : 3 changements"' in html
-    assert "Retirer du panier : réservation, Repas maternelle, lundi 7 décembre, Junior" in basket
+    assert "Retirer du panier : Junior TEST, Repas maternelle, lundi 7 décembre : réservation" in basket
+    assert "Retirer du panier : Lise TEST, Repas primaire, lundi 14 décembre : annulation" in basket
 
 
 def test_clear_empties_the_basket(parent, family, town):
@@ -358,6 +361,6 @@ def test_the_demo_parent_sees_junior_booked_and_the_christmas_holidays(client, d
     client.force_login(User.objects.get(email="parent@example.org"))
     html = client.get(PAGE, {"date": "2026-12-16"}).text
     assert "Junior TEST" in html
-    assert 'aria-label="Repas maternelle, jeudi 17 décembre : réservé"' in html
+    assert 'aria-label="Junior TEST, Repas maternelle, jeudi 17 décembre : réservé"' in html
     html = client.get(PAGE, {"date": "2026-12-21"}).text
-    assert 'aria-label="Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)"' in html
+    assert 'aria-label="Junior TEST, Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)"' in html

@@ -84,7 +84,11 @@
         showError("");
         return refresh().then(function () {
           var target = focusAfter(inGrid ? button.id : null, "panier-titre");
-          announce(inGrid && target ? target.getAttribute("aria-label") : "Le changement a été retiré du panier.");
+          // Name the child, the service, the day and the state (RGAA 11.9): the cell's own name, or
+          // the removed line's, whose button said « Retirer du panier : <child>, <service>, <day> : <change> ».
+          announce(inGrid && target
+            ? target.getAttribute("aria-label")
+            : "Retiré du panier : " + (button.getAttribute("aria-label") || "").replace(/^Retirer du panier : /, "") + ".");
         });
       }
       if (response.status === 400) {
