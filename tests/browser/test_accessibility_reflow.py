@@ -76,6 +76,8 @@ def horizontal_scroll(page, name):
             .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
             .slice(0, 5).map(e => e.tagName + '.' + e.className)"""
     )
+    if "{#" in page.content():
+        return f"{name}: a template comment shows in the page"
     if widths[0] > width or widths[1] > width:
         return f"{name} at {width} px: {widths} {wide}"
     return None
