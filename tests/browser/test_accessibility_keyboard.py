@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from core.models import Booking, Invoice, Payment
 from core.services.deadlines import PARIS
 from tests import factories
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.conftest import ARTIFACTS, assert_no_serious_axe_violations, screenshot
 
 NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 MAX_TABS = 80
@@ -63,13 +63,15 @@ def focused(page):
         """() => {
             document.querySelectorAll("[data-focus-probe]").forEach((e) => e.removeAttribute("data-focus-probe"));
             const e = document.activeElement;
-            if (!e || e === document.body) return false;
+            if (!e || e === document.body) return "body";
             e.setAttribute("data-focus-probe", "");
-            return true;
+            return e.tagName === "SUMMARY" ? "summary" : "element";
         }"""
     )
-    if not marked:
+    if marked == "body":
         return ("body", "")
+    if marked == "summary":  # Playwright's snapshot gives a <summary> no role: it is a disclosure button
+        return ("summary", page.locator("[data-focus-probe]").inner_text().strip())
     first_line = page.locator("[data-focus-probe]").aria_snapshot(timeout=2_000).splitlines()[0]
     entry = first_line.removeprefix("- ").removesuffix(":")
     if entry.startswith("'"):  # YAML quotes an entry holding ": "
@@ -281,3 +283,103 @@ def test_the_whole_journey_with_the_keyboard_alone(request, device, family, invo
     book_two_children_and_change_week(page, device)
     validate_the_basket(page, device)
     pay_the_invoice(page, device, invoice)
+
+
+# --- The grid, the basket button, a refused day, validation without JavaScript ----------------------
+
+
+def open_week(page):
+    from tests.browser.test_portal_pages import log_in
+
+    log_in(page)
+    page.goto("/espace-famille/")
+    page.wait_for_load_state("load")  # reservations.js (deferred) is listening
+
+
+def grid_button_names(page):
+    snapshot = page.locator("#grille").aria_snapshot()
+    return [
+        entry[1:-1].replace("''", "'") if entry.startswith("'") else entry
+        for entry in (line.strip().removeprefix("- ") for line in snapshot.splitlines())
+        if entry.lstrip("'").startswith("button ")
+    ]
+
+
+def test_a_two_child_households_cells_all_have_distinct_names(page, family, town, transactional_db):
+    junior, lise = family.children
+    factories.EnrolmentFactory(child=junior, activity=town.garderie_soir, school_year=town.school_year)  # both at Garderie soir
+    open_week(page)
+    names = grid_button_names(page)
+    assert len(names) == page.locator("#grille button.slot").count() == 16  # 2 rows × 4 days each (no Wednesday)
+    assert len(set(names)) == len(names), sorted(names)
+    assert all(re.match(r'button "(Junior|Lise) TEST, ', name) for name in names), names
+    for child in ("Junior TEST", "Lise TEST"):
+        expect(page.get_by_role("button", name=f"{child}, Garderie soir, jeudi 3 décembre : non réservé", exact=True)).to_have_count(1)
+
+
+def test_a_refused_day_is_described_on_its_cell(page, family, town, transactional_db):
+    open_week(page)
+    tab_to(page, "button", "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé")
+    # Meanwhile the town hall closes the Thursday: the booking API refuses the change.
+    factories.ClosureFactory(name="Grève", kind="other", start_date=datetime.date(2026, 12, 3), end_date=datetime.date(2026, 12, 3))
+    page.keyboard.press("Enter")
+    error = page.locator("#erreur-grille")
+    expect(error).to_be_visible()
+    message = error.inner_text()
+    assert "Junior" in message and "Grève" in message
+    closed = "Junior TEST, Repas maternelle, jeudi 3 décembre : fermé (Grève)"
+    expect(page.get_by_role("button", name=closed, exact=True)).to_be_visible()
+    assert_focus(page, "button", closed)  # focus back on the cell…
+    expect(page.locator("[data-focus-probe]")).to_have_accessible_description(message)  # …which tells why
+    expect(error).to_have_attribute("role", "alert")
+
+
+def test_the_phone_basket_button_covers_no_focused_element_and_its_ring_contrasts(phone_page, family, transactional_db):
+    page = phone_page
+    open_week(page)
+    # Every stop of the page, down to the legend and the basket, is clear of the floating button.
+    met = tab_to(page, "summary", "Que signifient les symboles ?")
+    assert len(met) > 20
+    page.keyboard.press("Enter")  # the legend opens
+    page.keyboard.press("Tab")
+    assert_focus_not_covered(page)
+
+    tab_to(page, "link", "Voir le panier : 0 changement", back=True)
+    style = page.evaluate(
+        """() => { const s = getComputedStyle(document.activeElement);
+                   return {outline: s.outlineColor, width: s.outlineWidth, style: s.outlineStyle,
+                           page: getComputedStyle(document.body).backgroundColor}; }"""
+    )
+    assert style["style"] == "solid" and float(style["width"].removesuffix("px")) >= 2
+    assert contrast(rgb(style["outline"]), rgb(style["page"])) >= 3, style
+    assert contrast(rgb(style["outline"]), (255, 255, 255)) >= 3, style  # on a card too
+    page.screenshot(path=str(ARTIFACTS / "keyboard-phone-basket-button-focused.png"))
+    page.keyboard.press("Enter")
+    assert_focus(page, "heading", "Mon panier")
+    expect(page.locator("#panier-titre")).to_be_in_viewport()
+
+
+def test_the_validation_is_announced_without_javascript(chromium, live_server, family, transactional_db):
+    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False, viewport={"width": 1366, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        open_week(page)
+        tab_to(page, "button", "Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"#jour-\d+-\d+-2026-12-04$"))
+        pending = "Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé, réservation dans le panier"
+        assert_focus(page, "button", pending)  # the page comes back on the cell, which says what happened
+        expect(page.locator("[data-focus-probe]")).to_have_accessible_description(
+            "Réservation ajoutée au panier : Junior TEST, Repas maternelle, vendredi 4 décembre."
+        )
+        tab_to(page, "button", "Valider le panier")
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r"#bilan$"))
+        expect(page).to_have_title(re.compile(r"^Panier validé – Mes réservations, semaine du 30/11/2026"))
+        assert_focus(page, "region", "Validation du panier du 30/11/2026 à 09h00")
+        expect(page.locator("#bilan")).to_have_accessible_description(
+            "Panier validé : 1 réservation enregistrée. Un email de confirmation vous a été envoyé."
+        )
+        screenshot(page, "keyboard-validated-no-javascript")
+    finally:
+        context.close()
