@@ -164,8 +164,8 @@ def log_in_with_the_keyboard(page, invoice):
     page.keyboard.press("Enter")
 
     # A wrong password: the error summary takes focus and is read; the fields say they are invalid.
-    page.wait_for_load_state()
     expect(page).to_have_title("Erreur – Connexion — Espace Famille")
+    expect(page.locator("#erreurs-formulaire")).to_be_focused()
     assert_focus(page, "group", "Adresse email ou mot de passe incorrect.")
     email = page.get_by_label(re.compile(r"^Adresse email"))
     expect(email).to_have_attribute("aria-invalid", "true")
@@ -342,6 +342,18 @@ def test_the_phone_basket_button_covers_no_focused_element_and_its_ring_contrast
     assert len(met) > 20
     page.keyboard.press("Enter")  # the legend opens
     page.keyboard.press("Tab")
+    assert_focus_not_covered(page)
+
+    # The page scrolled (arrow keys) so that the next cell sits under the button: Tab brings it clear.
+    thursday = "Lise TEST, Garderie soir, jeudi 3 décembre : non réservé"
+    friday = page.get_by_role("button", name="Lise TEST, Garderie soir, vendredi 4 décembre : non réservé", exact=True)
+    tab_to(page, "button", thursday, back=True)
+    fab = fab_rect(page)
+    page.evaluate(f"window.scrollBy(0, {friday.bounding_box()['y'] - fab['top'] - 4})")
+    box = friday.bounding_box()
+    assert box["y"] < fab["bottom"] and box["y"] + box["height"] > fab["top"] and box["x"] + box["width"] > fab["left"]
+    page.keyboard.press("Tab")
+    assert_focus(page, "button", "Lise TEST, Garderie soir, vendredi 4 décembre : non réservé")
     assert_focus_not_covered(page)
 
     tab_to(page, "link", "Voir le panier : 0 changement", back=True)
