@@ -171,6 +171,7 @@ def log_in_with_the_keyboard(page, invoice):
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_accessible_description(re.compile("Adresse email ou mot de passe incorrect."))
     expect(page.get_by_label(re.compile(r"^Mot de passe"))).to_have_attribute("aria-invalid", "true")
+    assert_no_serious_axe_violations(page)
     tab_to(page, "textbox", "Mot de passe :")
     page.keyboard.type(factories.DEFAULT_PASSWORD)
     page.keyboard.press("Enter")
@@ -269,6 +270,7 @@ def pay_the_invoice(page, device, invoice):
     page.wait_for_url(re.compile(r"/paiements/[0-9a-f-]{36}/retour/"))
     expect(page).to_have_title("Paiement accepté – Résultat du paiement — Espace Famille")
     assert_focus(page, "region", "Paiement accepté")
+    assert_no_serious_axe_violations(page)
     tab_to(page, "link", "Voir mes factures archivées")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/factures/archivees/$"))
@@ -331,6 +333,7 @@ def test_a_refused_day_is_described_on_its_cell(page, family, town, transactiona
     expect(page.get_by_role("button", name=closed, exact=True)).to_be_visible()
     assert_focus(page, "button", closed)  # focus back on the cell…
     expect(page.locator("[data-focus-probe]")).to_have_accessible_description(message)  # …which tells why
+    assert_no_serious_axe_violations(page)
     expect(error).to_have_attribute("role", "alert")
 
 
@@ -369,6 +372,7 @@ def test_the_phone_basket_button_covers_no_focused_element_and_its_ring_contrast
     page.keyboard.press("Enter")
     assert_focus(page, "heading", "Mon panier")
     expect(page.locator("#panier-titre")).to_be_in_viewport()
+    assert_no_serious_axe_violations(page)
 
 
 def test_the_validation_is_announced_without_javascript(chromium, live_server, family, transactional_db):
