@@ -3,7 +3,10 @@
 
 The pages come from the portal's URL names: a new page fails this test until it is listed here."""
 
+import datetime
+import re
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core import signing
@@ -14,11 +17,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.models import Payment
 from core.services import accounts
+from core.services import basket as basket_service
+from core.services.deadlines import PARIS
 from portail import urls as portail_urls
 from tests import factories
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
 from tests.browser.test_portal_pages import log_in
 
+NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # Thursday 3 December is open
 NARROW = {"width": 320, "height": 640}
 ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 
@@ -31,6 +37,12 @@ NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server no
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
     "payment_notification",
 }
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        yield
 
 
 def portal_url_names():
@@ -95,13 +107,31 @@ def test_every_portal_page_reflows_at_320_px(narrow_page, family, town, transact
         page.set_viewport_size(ZOOMED_LAPTOP)
         too_wide.append(horizontal_scroll(page, name))
         page.set_viewport_size(NARROW)
+    # The login page with its error summary.
+    page.goto(urls["login"])
+    page.get_by_label(re.compile(r"^Adresse email")).fill("parent@example.org")
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    page.locator("#erreurs-formulaire").wait_for()
+    too_wide.append(horizontal_scroll(page, "login with an error"))
+
     log_in(page)
+    junior, lise = family.children
+    for child, activity in ((junior, town.repas_maternelle), (lise, town.garderie_soir)):  # basket lines
+        basket_service.basket_add(guardian=family.parent, child=child, activity=activity, day=datetime.date(2026, 12, 3), action="book")
     for name in sorted(LOGGED_IN_PAGES):
         page.goto(urls[name])
         assert page.url.endswith(urls[name]) or name == "email_change_confirm", f"{name} redirected to {page.url}"
         too_wide.append(horizontal_scroll(page, name))
         screenshot(page, f"reflow-320-{name}")
+        assert_no_serious_axe_violations(page)
         page.set_viewport_size(ZOOMED_LAPTOP)
         too_wide.append(horizontal_scroll(page, name))
         page.set_viewport_size(NARROW)
+    # The week after « Valider le panier », with its report.
+    page.goto(urls["reservations"])
+    page.get_by_role("button", name="Valider le panier").click()
+    page.wait_for_url(re.compile(r"#bilan$"))
+    too_wide.append(horizontal_scroll(page, "reservations with the validation report"))
+    screenshot(page, "reflow-320-reservations-validated")
     assert not [problem for problem in too_wide if problem]
