@@ -96,8 +96,11 @@ def regisseur_page(page, transactional_db):
     regie = Regie.objects.order_by("pk").first()
     today = timezone.localdate()
     this_month = today.replace(day=1)
-    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
-    run = factories.InvoiceRunFactory(regie=regie, month=last_month, status=InvoiceRun.Status.ISSUED)
+    # The demo has issued its own run (last month, or earlier when holidays cut last month short):
+    # the overdue invoices go in an earlier month's run, whatever today's date.
+    demo_month = InvoiceRun.objects.filter(regie=regie).order_by("month").values_list("month", flat=True).first()
+    earlier_month = (demo_month - datetime.timedelta(days=1)).replace(day=1)
+    run = factories.InvoiceRunFactory(regie=regie, month=earlier_month, status=InvoiceRun.Status.ISSUED)
     user = User.objects.create_user(email="regisseur@mairie.test", password="espacefamille", is_staff=True)
     user.groups.add(roles_sync()["Régisseur"])
     households = list(Household.objects.order_by("pk")[:8])
