@@ -19,12 +19,12 @@ from core.models import Activity, BasketItem, Enrolment
 from core.services import basket as basket_service
 from core.services import french_dates
 from core.services.bookings import week_view
+from core.services.calendar import OUT_OF_HORIZON_MESSAGE, within_horizon
 from core.services.deadlines import PARIS
 from portail.forms import PeriodForm
 from portail.views.base import guardian_required
 
 REPORT_KEY = "portail_basket_report"
-MAX_YEARS_AWAY = 3  # the date picker goes no further: the calendar holds no such years
 
 
 # --- Reading the request ---------------------------------------------------------------------------
@@ -36,7 +36,7 @@ def _requested_day(value, today):
         day = datetime.date.fromisoformat(value) if value else today
     except ValueError:
         return today
-    return day if abs(day.year - today.year) <= MAX_YEARS_AWAY else today
+    return day if within_horizon(day, today=today) else today
 
 
 def _week_url(day):
@@ -151,6 +151,8 @@ def basket_change(request):
             raise ValueError(kind)
     except ValueError:
         return HttpResponseBadRequest("Changement invalide.")
+    if kind != "remove" and not within_horizon(day, today=timezone.now().astimezone(PARIS).date()):
+        return HttpResponseBadRequest(OUT_OF_HORIZON_MESSAGE)
 
     if kind == "remove":
         try:
@@ -275,7 +277,8 @@ def period(request):
             request.session[REPORT_KEY] = _period_report(result, children, data["activity"])
             first = min((item.date for item in result.added), default=data["start"])
             return redirect(_week_url(first))
-    return render(request, "portail/period.html", {"form": form, "tab": "reservations"})
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(request, "portail/period.html", {"form": form, "tab": "reservations"}, status=status)
 
 
 # --- Mes inscriptions ----------------------------------------------------------------------------
