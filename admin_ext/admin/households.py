@@ -149,7 +149,7 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
 
 @admin.register(Guardian)
 class GuardianAdmin(HistoryAdmin, BaseAdmin):
-    list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
+    list_display = ["name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
     list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
     list_select_related = ["household"]
@@ -165,6 +165,10 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
     @admin.action(description="Envoyer l'activation", permissions=["change"])
     def send_activation_action(self, request, queryset):
         send_activation(request, queryset.select_related("household", "user"))
+
+    @display(description="Nom", ordering="last_name")
+    def name(self, obj):
+        return obj.display_name
 
     @display(description="Compte activé", boolean=True)
     def has_account(self, obj):
