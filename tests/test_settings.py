@@ -86,3 +86,18 @@ def test_sessions_are_read_from_redis_when_every_web_process_shares_it():
     assert shared == "django.contrib.sessions.backends.cached_db"
     # Without Redis the cache is per process: sessions stay in the database alone.
     assert _settings_in_a_fresh_process({}, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+
+
+def test_fake_today_moves_the_clock_for_the_whole_run(pytestconfig):
+    """`FAKE_TODAY` (or --fake-today), as .ci/run sets it, moves the clock of the run to that Paris time."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import pytest
+    from django.utils import timezone
+
+    value = pytestconfig.getoption("--fake-today")
+    if not value:
+        pytest.skip("FAKE_TODAY is not set: the run is on the real clock")
+    moment = datetime.datetime.fromisoformat(value).replace(tzinfo=ZoneInfo("Europe/Paris"))
+    assert moment <= timezone.now() < moment + datetime.timedelta(hours=3)
