@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from core.models import BasketItem, Booking, Child, Enrolment
 from core.services import french_dates
-from core.services.calendar import ServiceCalendar, daterange, service_day_problem
-from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, deadline_label, is_past
+from core.services.calendar import ServiceCalendar, check_within_horizon, daterange, service_day_problem
+from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, activity_deadline, deadline_label, is_past
 
 
 class CellState(StrEnum):
@@ -256,6 +256,7 @@ def booking_override(*, child, activity, day, action, staff_user, now=None):
     override made by staff. It must still be a service day for an enrolled child."""
     now = now or timezone.now()
     action = Action(action)
+    check_within_horizon(day, today=now.astimezone(PARIS).date())
     with transaction.atomic():
         booking = Booking.objects.select_for_update().filter(child=child, activity=activity, date=day).first()
         if action == Action.CANCEL:

@@ -188,3 +188,13 @@ def test_the_attendance_sheet_refuses_an_invoiced_day_in_french(client, gestionn
     assert response.status_code == 200 and "déjà été facturé" in response.content.decode()
     attendance.refresh_from_db()
     assert attendance.status == Attendance.Status.PRESENT
+
+
+@pytest.mark.parametrize("far", ["01/01/0001", "31/12/9999"])
+def test_the_override_page_refuses_a_day_beyond_the_booking_horizon_in_french(client, gestionnaire, family, town, far):
+    client.force_login(gestionnaire)
+    data = {"child": family.children[0].pk, "activity": town.repas_maternelle.pk, "day": far, "action": "book"}
+    response = client.post(reverse("admin:core_booking_override"), data)
+    assert response.status_code == 200
+    assert "Choisissez une date à moins de deux ans d&#x27;aujourd&#x27;hui." in response.content.decode()
+    assert not Booking.objects.exists()
