@@ -5,9 +5,12 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from admin_ext import two_factor
 from config.health import health
 
 urlpatterns = [
+    # Before the admin's own URLs, under its prefix: the admin's CSP and login apply.
+    path("admin/", include(two_factor.urlpatterns)),
     path("admin/", admin.site.urls),
     path("sante/", health, name="health"),
     path("api/v1/", include("portail.api.urls")),

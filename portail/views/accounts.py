@@ -1,5 +1,6 @@
 """Account pages: activation, login and logout, forgotten password, change of password and email."""
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -20,6 +21,7 @@ from portail.forms import (
     FamilyAccountRequestForm,
     LoginForm,
     PasswordResetRequestForm,
+    ThrottledPasswordChangeForm,
 )
 from portail.views.base import guardian_required
 
@@ -101,6 +103,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "portail/accounts/password_change.html"
     success_url = reverse_lazy("portail:home")
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -113,7 +119,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_http_methods(["GET", "POST"])
 def email_change(request):
     guardian = request.guardian
-    form = EmailChangeForm(request.POST or None, user=request.user)
+    form = EmailChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             accounts.guardian_request_email_change(guardian=guardian, new_email=form.cleaned_data["new_email"])
@@ -159,7 +165,7 @@ def family_account_request(request):
             account_requests.account_request_create(
                 family_name=form.cleaned_data["family_name"], address=form.address(), guardians=form.guardians(),
                 children=form.children(), message=form.cleaned_data["message"],
-                origin=request.META.get("REMOTE_ADDR", ""))
+                origin=get_client_ip_address(request) or "")
         except account_requests.AccountRequestError as error:
             form.add_error(None, str(error))
             return render(request, "portail/accounts/family_account_request.html", {"form": form}, status=429

@@ -22,7 +22,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0012_household_documents'),
+        ('core', '0013_household_documents'),
     ]
 
     operations = [

@@ -21,7 +21,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0013_enrolment_campaigns'),
+        ('core', '0014_enrolment_campaigns'),
     ]
 
     operations = [

@@ -37,7 +37,7 @@ def delete_expiry_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0011_move_payfip_simulator'),
+        ('core', '0012_emaillog_mask_access_links'),
         ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
     ]
 
