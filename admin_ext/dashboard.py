@@ -18,6 +18,7 @@ from admin_ext.formatting import euros
 from core.constants import ZERO
 from core.models import Booking, Guardian, Household, Invoice, InvoiceRun, Payment
 from core.services.headcounts import headcounts_compute
+from core.services.reminders import overdue_by_age
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
 
@@ -183,6 +184,9 @@ def billing_figures(request, *, now=None):
                 "href": f"{invoice_list}?a_encaisser=echues",
                 "alert": bool(invoices["overdue_count"]),
             },
+        ]
+        billing["overdue_ages"] = [
+            {"label": age["label"], "amount": euros(age["amount"])} for age in overdue_by_age(today=today)
         ]
     if can_payments:
         payments = payment_figures(now)

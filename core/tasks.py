@@ -61,3 +61,9 @@ def reconcile_payments():
     from core.services.payments import payments_reconcile
 
     return len(payments_reconcile())
+
+
+def send_reminders():
+    from core.services.reminders import reminders_send
+
+    return len(reminders_send())

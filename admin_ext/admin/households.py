@@ -4,20 +4,26 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
+from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
 from core.services.accounts import guardian_send_activation
+from core.services.reminders import household_set_reminders
 from core.services.rgpd import household_anonymise, household_export
+
+
+class ConfirmForm(BaseDialogForm):
+    pass
 
 
 def send_activation(request, guardians):
@@ -68,18 +74,18 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
     inlines = [GuardianInline, ChildInline, QuotientInline]
-    readonly_fields = ["anonymised_at"]
+    readonly_fields = ["anonymised_at", "reminders_disabled"]
     fieldsets = (
         (None, {"fields": (("reference", "name"), "is_resident", ("left_on", "anonymised_at"))}),
         ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
-        ("Notes", {"fields": ("notes",)}),
+        ("Notes", {"fields": ("notes", "reminders_disabled")}),
     )
     resource_classes = [HouseholdResource]
     formats = [XLSX, CSV]
     import_form_class = ImportForm
     export_form_class = ExportForm
     import_template_name = "admin_ext/household_import.html"
-    actions_detail = ["export_personal_data"]
+    actions_detail = ["export_personal_data", "toggle_reminders"]
     actions = ["anonymise_selected"]
 
     @action(description="Exporter ses données (RGPD)", icon="download", permissions=["view"])
@@ -89,6 +95,29 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
         response = HttpResponse(payload, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="donnees-foyer-{household.reference}.json"'
         return response
+
+    def has_toggle_reminders_permission(self, request, object_id=None):
+        # The régisseur follows up unpaid invoices: the invoices' permission, not the family's.
+        return request.user.has_perm("core.change_invoice")
+
+    @action(
+        description="Activer / désactiver les relances", url_path="relances", icon="notifications_off",
+        permissions=["toggle_reminders"],
+        dialog={
+            "title": "Relances automatiques",
+            "description": "Désactive les relances automatiques des factures de ce foyer si elles sont actives, les "
+            "réactive sinon. Une relance peut toujours être envoyée à la main depuis la facture.",
+            "form_class": ConfirmForm,
+            "form_submit_text": "Confirmer",
+        },
+    )
+    def toggle_reminders(self, request, form, object_id):
+        household = get_object_or_404(Household, pk=object_id)
+        enabled = household_set_reminders(household_id=household.pk, enabled=household.reminders_disabled, by=request.user)
+        messages.success(
+            request, "Relances automatiques réactivées." if enabled else "Relances automatiques désactivées pour ce foyer."
+        )
+        return redirect(reverse("admin:core_household_change", args=[object_id]))
 
     @admin.action(description="Anonymiser les foyers partis sélectionnés (RGPD)", permissions=["delete"])
     def anonymise_selected(self, request, queryset):

@@ -9,6 +9,7 @@ from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payfip_simulator import PayfipSimulatorOperation
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
+from core.models.recovery import InvoiceReminder, ReminderStep
 
 __all__ = [
     "WEEKDAYS",
@@ -29,6 +30,7 @@ __all__ = [
     "Household",
     "Invoice",
     "InvoiceLine",
+    "InvoiceReminder",
     "InvoiceRun",
     "News",
     "PayfipSimulatorOperation",
@@ -38,6 +40,7 @@ __all__ = [
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",
+    "ReminderStep",
     "School",
     "SchoolYear",
     "Tariff",

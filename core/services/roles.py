@@ -41,6 +41,9 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "invoicerun", "invoice", "invoiceline", "creditnote", "creditnoteline"),
         *_perms(("view",), "documentcounter"),
         *_perms(CRUD, "payment", "paymentallocation"),
+        # Recovery: the reminder schedule, reminders sent (read; sending goes through the service).
+        *_perms(CRUD, "reminderstep"),
+        *_perms(("view",), "invoicereminder"),
     ],
     ADMINISTRATEUR: ALL_PERMISSIONS,
 }
