@@ -131,7 +131,7 @@ NO_AMOUNT = Value(ZERO, output_field=DecimalField(max_digits=12, decimal_places=
 
 def invoice_figures(today):
     """Open invoices: what is still due (total less credit notes and settled payments), and the overdue part."""
-    open_invoices = Invoice.objects.issued().open().with_balance()
+    open_invoices = Invoice.objects.issued().at_regie().with_balance()
     overdue = Q(due_date__lt=today)
     return open_invoices.aggregate(
         unpaid_total=Coalesce(Sum("balance_due"), NO_AMOUNT),

@@ -7,6 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,8 +22,16 @@ from unfold.forms import BaseDialogForm
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.formatting import euros
 from admin_ext.resources import InvoiceResource
-from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceReminder, InvoiceRun
-from core.services import invoicing, reminders
+from core.constants import ZERO
+from core.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceReminder,
+    InvoiceRun,
+)
+from core.services import handover, invoicing, reminders
 
 RUN_STATUS_COLOURS = {
     "Brouillon en calcul": "info",
@@ -37,6 +46,7 @@ INVOICE_STATUS_COLOURS = {
     "Paiement en cours": "info",
     "Payée": "success",
     "Annulée": "default",
+    "Transmise au Trésor public": "warning",
 }
 
 
@@ -82,9 +92,9 @@ class ToCollectFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "ouvertes":
-            return queryset.issued().open()
+            return queryset.issued().at_regie()
         if self.value() == "echues":
-            return queryset.issued().open().filter(due_date__lt=timezone.localdate())
+            return queryset.issued().at_regie().filter(due_date__lt=timezone.localdate())
         return queryset
 
 
@@ -305,7 +315,7 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     date_hierarchy = "period_start"
     show_full_result_count = False
     inlines = [InvoiceLineInline, CreditNoteInline, InvoiceReminderInline]
-    actions = ["resend_emails", "send_reminders"]
+    actions = ["resend_emails", "send_reminders", "handover"]
     resource_classes = [InvoiceResource]
     formats = [XLSX, CSV]
     export_form_class = ExportForm
@@ -355,7 +365,7 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     def has_credit_invoice_permission(self, request, object_id=None):
         if not request.user.has_perm("core.add_creditnote"):
             return False
-        return object_id is None or Invoice.objects.filter(pk=object_id, status=Invoice.Status.UNPAID).exists()
+        return object_id is None or Invoice.objects.filter(pk=object_id, status__in=invoicing.CREDITABLE_STATUSES).exists()
 
     @action(
         description="Établir un avoir", url_path="avoir", permissions=["credit_invoice"], icon="receipt_long",
@@ -469,6 +479,31 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     def send_reminder(self, request, form, object_id):
         self._remind(request, [int(object_id)], with_letter=form.cleaned_data.get("with_letter", False))
         return redirect(reverse("admin:core_invoice_change", args=[object_id]))
+
+
+    def has_handover_permission(self, request):
+        return request.user.has_perm("core.add_handoverbatch")
+
+    @action(description="Transmettre au Trésor public", permissions=["handover"], icon="account_balance")
+    def handover(self, request, queryset):
+        """A confirmation page first (the hand-over cannot be undone), then core.services.handover."""
+        if request.POST.get("confirm") != "yes":
+            invoices = list(queryset.order_by("number"))
+            for invoice in invoices:
+                invoice.balance_label = euros(invoice.balance)
+            total = euros(sum((invoice.balance for invoice in invoices), ZERO))
+            context = {**self.admin_site.each_context(request), "title": "Transmettre au Trésor public",
+                       "invoices": invoices, "total": total, "opts": self.model._meta}
+            return TemplateResponse(request, "admin/core/invoice/handover_confirm.html", context)
+        try:
+            batch = handover.handover_create(invoice_ids=queryset.values_list("pk", flat=True), by=request.user)
+        except handover.HandoverError as error:
+            messages.error(request, str(error))
+            return None
+        messages.success(
+            request, f"{batch.invoice_count} facture(s) transmise(s) au Trésor public ({euros(batch.total_due)})."
+        )
+        return redirect(reverse("admin:core_handoverbatch_change", args=[batch.pk]))
 
 
 class CreditNoteLineInline(ReadOnlyTabularInline):

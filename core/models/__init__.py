@@ -9,7 +9,7 @@ from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payfip_simulator import PayfipSimulatorOperation
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
-from core.models.recovery import InvoiceReminder, ReminderStep
+from core.models.recovery import HandoverBatch, HandoverItem, InvoiceReminder, ReminderStep
 
 __all__ = [
     "WEEKDAYS",
@@ -27,6 +27,8 @@ __all__ = [
     "EmailLog",
     "Enrolment",
     "Guardian",
+    "HandoverBatch",
+    "HandoverItem",
     "Household",
     "Invoice",
     "InvoiceLine",

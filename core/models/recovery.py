@@ -74,3 +74,48 @@ class InvoiceReminder(models.Model):
     @property
     def kind_label(self):
         return self.step.label if self.step_id else "Relance manuelle" + (" (lettre de relance)" if self.with_letter else "")
+
+
+class HandoverBatch(models.Model):
+    """A hand-over of unpaid invoices to the public accountant (Trésor public): who, when, which
+    invoices, the totals, and the files produced (« état des restes à recouvrer », the PDFs)."""
+
+    regie = models.ForeignKey("core.Regie", verbose_name="régie", on_delete=models.PROTECT, related_name="handovers")
+    created_at = models.DateTimeField("transmis le")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="transmis par", on_delete=models.PROTECT, related_name="+"
+    )
+    invoice_count = models.PositiveIntegerField("nombre de factures")
+    total_due = models.DecimalField("montant à recouvrer (€)", max_digits=12, decimal_places=2)
+    spreadsheet = models.FileField("état des restes à recouvrer", upload_to="transmissions/", blank=True)
+    archive = models.FileField("factures (ZIP)", upload_to="transmissions/", blank=True)
+
+    class Meta:
+        verbose_name = "transmission au Trésor public"
+        verbose_name_plural = "transmissions au Trésor public"
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(invoice_count__gt=0), name="handoverbatch_not_empty")]
+
+    def __str__(self):
+        return f"Transmission n° {self.pk} du {self.created_at:%d/%m/%Y} — {self.regie}"
+
+
+class HandoverItem(models.Model):
+    """One invoice of a hand-over, with what was due and the reminders sent at that moment.
+    An invoice is handed over once: undoing it takes a credit note."""
+
+    batch = models.ForeignKey(HandoverBatch, verbose_name="transmission", on_delete=models.PROTECT, related_name="items")
+    invoice = models.OneToOneField(
+        "core.Invoice", verbose_name="facture", on_delete=models.PROTECT, related_name="handover_item"
+    )
+    amount_due = models.DecimalField("reste à recouvrer (€)", max_digits=10, decimal_places=2)
+    reminders_sent = models.PositiveSmallIntegerField("relances envoyées")
+
+    class Meta:
+        verbose_name = "facture transmise"
+        verbose_name_plural = "factures transmises"
+        ordering = ["batch", "invoice__number"]
+        constraints = [models.CheckConstraint(condition=Q(amount_due__gt=0), name="handoveritem_amount_positive")]
+
+    def __str__(self):
+        return str(self.invoice)

@@ -55,7 +55,7 @@ def reminders_due(*, today: datetime.date) -> list[tuple[int, int]]:
         return []
     earliest = min(s[0].offset_days for s in steps.values())
     candidates = (
-        Invoice.objects.issued().open().with_balance()
+        Invoice.objects.issued().at_regie().with_balance()
         .filter(regie_id__in=steps, household__reminders_disabled=False,
                 due_date__lte=today - datetime.timedelta(days=earliest))
         .order_by("due_date", "pk")
@@ -165,7 +165,7 @@ def overdue_by_age(*, today: datetime.date) -> list[dict]:
         if last is not None:
             condition &= Q(due_date__gte=today - datetime.timedelta(days=last))
         buckets[f"amount_{index}"] = Coalesce(Sum("balance_due", filter=condition), ZERO, output_field=MONEY)
-    figures = Invoice.objects.issued().open().with_balance().aggregate(**buckets)
+    figures = Invoice.objects.issued().at_regie().with_balance().aggregate(**buckets)
     return [
         {"label": label, "amount": Decimal(figures[f"amount_{index}"]).quantize(CENT) + ZERO}
         for index, (label, _first, _last) in enumerate(OVERDUE_AGES)
