@@ -228,6 +228,9 @@ USE_TZ = True
 PUBLIC_HOLIDAYS_SUBDIVISION = os.environ.get("PUBLIC_HOLIDAYS_SUBDIVISION", "") or None
 
 TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
+# The town's identity printed on certificates (the tax certificate needs the SIRET).
+TOWN_ADDRESS = os.environ.get("TOWN_ADDRESS", "1 place de la Mairie\n59270 Valbourg")
+TOWN_SIRET = os.environ.get("TOWN_SIRET", "")
 
 # Households that left the town more than this many years ago are anonymised (RGPD); their
 # issued invoices are kept as accounting requires.
