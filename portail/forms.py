@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 
 from core.models import Activity, Enrolment, Guardian, User
 from core.services import french_dates
+from core.services.certificates import AttestationKind
 
 
 class LoginForm(AuthenticationForm):
@@ -195,3 +196,21 @@ class PeriodForm(forms.Form):
                 if child.pk not in enrolled:
                     self.add_error("children", f"{child.first_name} n'est pas inscrit(e) à « {activity.name} ».")
         return cleaned
+
+
+class AttestationForm(forms.Form):
+    """« Attestation de paiement ou de présence » for a chosen period; the period's limits are
+    checked by core.services.certificates."""
+
+    kind = forms.ChoiceField(
+        label="Attestation", choices=AttestationKind.CHOICES, widget=forms.RadioSelect,
+        initial=AttestationKind.PAYMENTS, error_messages={"required": "Choisissez le type d'attestation."},
+    )
+    start = forms.DateField(
+        label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Indiquez la date de début.", "invalid": "Saisissez une date valide."},
+    )
+    end = forms.DateField(
+        label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Indiquez la date de fin.", "invalid": "Saisissez une date valide."},
+    )

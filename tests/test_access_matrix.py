@@ -248,6 +248,45 @@ def invoice_pdf(ctx, role, client):
             expect(ctx, role, response)
 
 
+def _pdf_text(response):
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def attestations(ctx, role, client):
+    """The page, then a payment attestation covering the owner's payment: each household gets its own."""
+    url = reverse("portail:attestations")
+    response = client.get(url)
+    expect(ctx, role, response)
+    if role == "owner":
+        assert "Attestations fiscales" in ctx.text(response)
+    period = {"kind": "paiements", "start": "2026-11-01", "end": "2026-11-30"}
+    response = client.get(url, period)
+    if role in ("owner", "other"):
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert (ctx.archived.number in _pdf_text(response)) == (role == "owner")
+    else:
+        expect(ctx, role, response)
+
+
+def tax_certificate(ctx, role, client):
+    """Last year's certificate for one's own household only; this year's is not there yet."""
+    response = client.get(reverse("portail:tax_certificate", args=[2025]))
+    if role in ("owner", "other"):
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        assert "Junior" not in _pdf_text(response) or role == "owner"
+    else:
+        expect(ctx, role, response)
+    response = client.get(reverse("portail:tax_certificate", args=[2026]))
+    if role in ("owner", "other"):
+        assert response.status_code == 404
+    else:
+        expect(ctx, role, response)
+
+
 def payment_return(ctx, role, client):
     response = client.get(reverse("portail:payment_return", args=[ctx.payment.uuid]))
     if role == "owner":
@@ -399,6 +438,8 @@ ROUTES = {
     "portail:invoice_basket_change": invoice_basket_change,
     "portail:pay": pay,
     "portail:invoice_pdf": invoice_pdf,
+    "portail:attestations": attestations,
+    "portail:tax_certificate": tax_certificate,
     "portail:payment_notification": payment_notification,
     "portail:payment_return": payment_return,
     "portail:login": _public("portail:login"),

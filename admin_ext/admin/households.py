@@ -18,6 +18,7 @@ from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
 from core.services.accounts import guardian_send_activation
+from core.services.certificates import CertificateError, tax_certificates_send
 from core.services.reminders import household_set_reminders
 from core.services.rgpd import household_anonymise, household_export
 
@@ -86,7 +87,7 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     export_form_class = ExportForm
     import_template_name = "admin_ext/household_import.html"
     actions_detail = ["export_personal_data", "toggle_reminders"]
-    actions = ["anonymise_selected"]
+    actions = ["anonymise_selected", "send_tax_certificates"]
 
     @action(description="Exporter ses données (RGPD)", icon="download", permissions=["view"])
     def export_personal_data(self, request, object_id):
@@ -118,6 +119,28 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
             request, "Relances automatiques réactivées." if enabled else "Relances automatiques désactivées pour ce foyer."
         )
         return redirect(reverse("admin:core_household_change", args=[object_id]))
+
+    def has_send_tax_certificates_permission(self, request):
+        return request.user.has_perm("core.change_invoice")
+
+    @action(description="Envoyer l'attestation fiscale de l'an dernier", permissions=["send_tax_certificates"],
+            icon="receipt")
+    def send_tax_certificates(self, request, queryset):
+        from django.utils import timezone
+
+        year = timezone.localdate().year - 1
+        try:
+            result = tax_certificates_send(household_ids=list(queryset.values_list("pk", flat=True)), year=year)
+        except CertificateError as error:
+            messages.error(request, str(error))
+            return
+        if result["sent"]:
+            messages.success(request, f"Attestation fiscale {year} envoyée à {len(result['sent'])} foyer(s).")
+        if result["nothing"]:
+            messages.info(request, f"{len(result['nothing'])} foyer(s) sans frais de garde ouvrant droit en {year}.")
+        if result["no_email"]:
+            names = ", ".join(h.reference for h in result["no_email"])
+            messages.warning(request, f"Sans adresse email, attestation non envoyée : {names}.")
 
     @admin.action(description="Anonymiser les foyers partis sélectionnés (RGPD)", permissions=["delete"])
     def anonymise_selected(self, request, queryset):

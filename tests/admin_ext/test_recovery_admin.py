@@ -95,3 +95,32 @@ def test_the_dashboard_shows_overdue_amounts_by_age(client, regisseur, town, fam
     client.force_login(regisseur)
     page = client.get(reverse("admin:index")).content.decode()
     assert 'id="overdue-ages"' in page and "plus de 60 jours" in page and "59,20" in page
+
+
+def test_the_regisseur_emails_last_years_tax_certificates(client, regisseur, town, family,
+                                                          django_capture_on_commit_callbacks, mailoutbox):
+    import time_machine
+
+    from tests.core.test_certificates import DAYS, invoice_with, pay
+
+    junior = family.children[0]
+    junior.birth_date = datetime.date(2022, 1, 1)
+    junior.save()
+    pay(invoice_with(town.regie, family.household, [(junior, town.garderie_soir, DAYS, "10.00")]), "10.00",
+        datetime.date(2026, 6, 1))
+    with time_machine.travel(datetime.datetime(2027, 1, 20, 10, tzinfo=datetime.UTC), tick=False), \
+            django_capture_on_commit_callbacks(execute=True):
+        client.force_login(regisseur)  # a session of that day
+        response = client.post(
+            reverse("admin:core_household_changelist"),
+            {"action": "send_tax_certificates", "_selected_action": [family.household.pk]}, follow=True,
+        )
+    assert "Attestation fiscale 2026 envoyée à 1 foyer(s)." in response.text
+    assert [m.attachments[0][0] for m in mailoutbox] == ["attestation-fiscale-2026.pdf"]
+
+
+def test_a_gestionnaire_cannot_send_tax_certificates(client, gestionnaire, family, mailoutbox):
+    client.force_login(gestionnaire)
+    client.post(reverse("admin:core_household_changelist"),
+                {"action": "send_tax_certificates", "_selected_action": [family.household.pk]})
+    assert mailoutbox == []
