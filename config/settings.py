@@ -340,12 +340,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Espace Famille — API du portail",
-    "DESCRIPTION": "API utilisée par le portail des familles : inscriptions, semaine de réservations, panier.",
+    "DESCRIPTION": "API utilisée par le portail des familles : foyer, inscriptions, semaine de réservations, panier, factures, paiement en ligne et attestations.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "core.models.activities.Enrolment.Status",
+        "InvoiceStatusEnum": "core.models.billing.Invoice.Status",
+        "PaymentStatusEnum": "core.models.payments.Payment.Status",
+    },
 }
 
 # The benchmarks' bare ceiling view (bench/portal_load.py); never on in production.

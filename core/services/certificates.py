@@ -25,6 +25,8 @@ TAX_CERTIFICATE_MAX_AGE = 6
 TAX_CERTIFICATE_YEARS_SHOWN = 3
 # An attestation covers at most this many days (a school year and its summer).
 MAX_ATTESTATION_DAYS = 366
+# Certificates and attestations go back at most this many years (accounts are kept ten years).
+MAX_YEARS_BACK = 10
 
 
 class CertificateError(Exception):
@@ -57,8 +59,15 @@ def _settled_in(household, start, end):
 
 
 def tax_certificate_available(*, year: int, today: datetime.date) -> bool:
-    """The certificate of a year is issued once that year is over."""
-    return year < today.year
+    """The certificate of a year is issued once that year is over (and kept MAX_YEARS_BACK years)."""
+    return today.year - MAX_YEARS_BACK <= year < today.year
+
+
+def _check_year(year, today):
+    if year >= today.year:
+        raise CertificateError(f"L'attestation fiscale {year} sera disponible à partir du 1er janvier {year + 1}.")
+    if not tax_certificate_available(year=year, today=today):
+        raise CertificateError(f"Les attestations fiscales remontent à {MAX_YEARS_BACK} ans au plus.")
 
 
 def child_is_eligible(child: Child, *, year: int) -> bool:
@@ -93,8 +102,7 @@ def tax_certificate_compute(*, household: Household, year: int, today: datetime.
     shared among the invoice's lines in proportion to what each still bills (credit notes
     deducted), so a mixed invoice counts its childcare part only. CESU amounts are shown apart:
     those an employer prefinanced give no tax credit."""
-    if not tax_certificate_available(year=year, today=today):
-        raise CertificateError(f"L'attestation fiscale {year} sera disponible à partir du 1er janvier {year + 1}.")
+    _check_year(year, today)
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     payments = _settled_in(household, start, end)
     eligible = {c.pk: c for c in household.children.all() if child_is_eligible(c, year=year)}
@@ -145,6 +153,8 @@ def _check_period(start, end, today):
         raise CertificateError(f"Une attestation couvre au plus {MAX_ATTESTATION_DAYS} jours.")
     if start > today:
         raise CertificateError("La période ne peut pas commencer dans le futur.")
+    if start.year < today.year - MAX_YEARS_BACK:
+        raise CertificateError(f"Une attestation remonte à {MAX_YEARS_BACK} ans au plus.")
 
 
 def payment_attestation_compute(*, household: Household, start: datetime.date, end: datetime.date,
@@ -231,8 +241,7 @@ def tax_certificates_send(*, household_ids, year: int, now: datetime.datetime | 
     amount gets it by email (PDF attached, logged); the others are counted, not emailed."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if not tax_certificate_available(year=year, today=today):
-        raise CertificateError(f"L'attestation fiscale {year} sera disponible à partir du 1er janvier {year + 1}.")
+    _check_year(year, today)
     sent, nothing, no_email = [], [], []
     households = Household.objects.filter(pk__in=household_ids).prefetch_related("children", "guardians")
     for household in households.order_by("reference"):

@@ -179,3 +179,16 @@ def test_staff_send_tax_certificates_in_batch(town, family, kids, other_family, 
     (message,) = mail.outbox
     assert message.to == [family.parent.email] and message.attachments[0][0] == "attestation-fiscale-2026.pdf"
     assert EmailLog.objects.get(kind="tax_certificate").household == family.household
+
+
+@pytest.mark.parametrize("year", [1, 2016, 9999])
+def test_a_tax_year_out_of_reach_is_refused(family, year):
+    with pytest.raises(CertificateError):
+        certificates.tax_certificate_compute(household=family.household, year=year, today=TODAY)
+
+
+def test_an_attestation_goes_back_ten_years_at_most(family):
+    with pytest.raises(CertificateError, match="10 ans"):
+        certificates.payment_attestation_compute(
+            household=family.household, start=datetime.date(1, 1, 1), end=datetime.date(1, 2, 1), today=TODAY
+        )
