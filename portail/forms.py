@@ -5,11 +5,13 @@ import re
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from core.models import Activity, Enrolment, Guardian, User
 from core.services import french_dates
+from core.services.calendar import check_within_horizon
 from core.services.certificates import AttestationKind
+from portail.throttling import password_recheck
 
 
 class LoginForm(AuthenticationForm):
@@ -77,15 +79,31 @@ class EmailChangeForm(forms.Form):
         help_text="Par sécurité, confirmez votre mot de passe.",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_recheck(self.request, self.user, password):
             raise forms.ValidationError("Mot de passe incorrect.")
         return password
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """« Changer de mot de passe »: the current password is checked like a login, its failures
+    counted with the login's."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not password_recheck(self.request, self.user, old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
 
 
 PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
@@ -181,6 +199,15 @@ class PeriodForm(forms.Form):
         weekdays = sorted({day for activity in activities for day in activity.weekdays}) or list(range(5))
         self.fields["weekdays"].choices = [(day, french_dates.WEEKDAYS[day].capitalize()) for day in weekdays]
         self.fields["start"].initial = today + datetime.timedelta(days=7 - today.weekday())
+        self.today = today
+
+    def clean_start(self):
+        check_within_horizon(self.cleaned_data["start"], today=self.today)
+        return self.cleaned_data["start"]
+
+    def clean_end(self):
+        check_within_horizon(self.cleaned_data["end"], today=self.today)
+        return self.cleaned_data["end"]
 
     def clean(self):
         cleaned = super().clean()

@@ -7,11 +7,40 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from core.models import Activity, Child, DeadlineRule
 from tests import factories
 from tests.figures import RACES
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fake-today", default=os.environ.get("FAKE_TODAY", ""),
+        help="Run the whole session on this Paris date and time (e.g. 2027-01-01T08:30), the clock ticking "
+        "from there: proves the suite passes on any day. Also read from FAKE_TODAY.",
+    )
+
+
+def pytest_configure(config):
+    """With --fake-today (or FAKE_TODAY), travel before any fixture or test reads the clock."""
+    value = config.getoption("--fake-today")
+    if not value:
+        return
+    import time_machine
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    value = config.getoption("--fake-today")
+    return f"fake today (Europe/Paris): {value}" if value else None
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,6 +60,22 @@ def _tasks_run_inline():
     previous, Conf.SYNC = Conf.SYNC, True
     yield
     Conf.SYNC = previous
+
+
+@pytest.fixture(autouse=True)
+def _staff_force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(staff)` stands for a staff member who completed the whole admin login,
+    second factor included (tests/factories.login_verified): the admin requires it of Régisseurs,
+    Administrateurs and superusers. `force_login(user, otp_verified=False)` stops after the
+    password, as the two-factor tests need."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None, *, otp_verified=True):
+        original(self, user, backend)
+        if otp_verified and user.is_staff:
+            factories.login_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(scope="session", autouse=True)

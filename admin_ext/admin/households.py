@@ -17,7 +17,7 @@ from unfold.forms import BaseDialogForm
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
-from core.services.accounts import guardian_send_activation
+from core.services.accounts import guardian_send_access_link, guardian_send_activation
 from core.services.certificates import CertificateError, tax_certificates_send
 from core.services.reminders import household_set_reminders
 from core.services.rgpd import household_anonymise, household_export
@@ -199,15 +199,31 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
         return f"{value} €" if value is not None else "—"
 
 
+def send_access_link(request, guardians):
+    """Send each guardian a fresh link to their own address (reset, or activation when the
+    account was never activated): how staff help a parent who cannot log in, without ever
+    seeing a link themselves."""
+    sent, skipped = [], []
+    for guardian in guardians:
+        (sent if guardian_send_access_link(guardian=guardian) else skipped).append(guardian)
+    if sent:
+        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
+        messages.success(request, f"Lien de réinitialisation envoyé à {names}, à sa propre adresse.")
+    if skipped:
+        names = ", ".join(g.display_name for g in skipped)
+        messages.warning(request, f"Pas de lien envoyé à {names} : adresse email manquante ou compte désactivé.")
+
+
 @admin.register(Guardian)
 class GuardianAdmin(HistoryAdmin, BaseAdmin):
-    list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
+    list_display = ["name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
     list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
     list_select_related = ["household"]
     autocomplete_fields = ["household"]
     readonly_fields = ["user", "email_verified_at"]
-    actions = ["send_activation_action"]
+    actions = ["send_activation_action", "send_access_link_action"]
+    actions_detail = ["send_access_link_detail"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -217,6 +233,20 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
     @admin.action(description="Envoyer l'activation", permissions=["change"])
     def send_activation_action(self, request, queryset):
         send_activation(request, queryset.select_related("household", "user"))
+
+    @admin.action(description="Envoyer un lien de réinitialisation", permissions=["change"])
+    def send_access_link_action(self, request, queryset):
+        send_access_link(request, queryset.select_related("household", "user"))
+
+    @action(description="Envoyer un lien de réinitialisation", icon="lock_reset", permissions=["change"])
+    def send_access_link_detail(self, request, object_id):
+        guardian = get_object_or_404(self.get_queryset(request).select_related("household", "user"), pk=object_id)
+        send_access_link(request, [guardian])
+        return redirect(reverse("admin:core_guardian_change", args=[guardian.pk]))
+
+    @display(description="Nom", ordering="last_name")
+    def name(self, obj):
+        return obj.display_name
 
     @display(description="Compte activé", boolean=True)
     def has_account(self, obj):

@@ -21,7 +21,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_invoice_reminders'),
+        ('core', '0013_invoice_reminders'),
     ]
 
     operations = [
