@@ -18,7 +18,7 @@ from admin_ext.formatting import euros
 from core.constants import ZERO
 from core.models import Booking, Guardian, Household, Invoice, InvoiceRun, Payment
 from core.services.headcounts import headcounts_compute
-from core.services.reminders import overdue_by_age
+from core.services.reminders import overdue_age_sums, overdue_ages
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
 
@@ -138,6 +138,7 @@ def invoice_figures(today):
         unpaid_count=Count("pk"),
         overdue_total=Coalesce(Sum("balance_due", filter=overdue), NO_AMOUNT),
         overdue_count=Count("pk", filter=overdue),
+        **overdue_age_sums(today=today),
     )
 
 
@@ -186,7 +187,7 @@ def billing_figures(request, *, now=None):
             },
         ]
         billing["overdue_ages"] = [
-            {"label": age["label"], "amount": euros(age["amount"])} for age in overdue_by_age(today=today)
+            {"label": age["label"], "amount": euros(age["amount"])} for age in overdue_ages(invoices)
         ]
     if can_payments:
         payments = payment_figures(now)

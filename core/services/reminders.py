@@ -157,19 +157,29 @@ def reminder_send(
     return reminder
 
 
-def overdue_by_age(*, today: datetime.date) -> list[dict]:
-    """What is still due on open invoices past their due date, by how late they are (OVERDUE_AGES)."""
-    buckets = {}
+def overdue_age_sums(*, today: datetime.date) -> dict:
+    """Aggregate expressions, over invoices annotated by with_balance(), of what is still due past
+    the due date by age (OVERDUE_AGES): one query with the dashboard's other figures. Read the
+    result with overdue_ages()."""
+    sums = {}
     for index, (_label, first, last) in enumerate(OVERDUE_AGES):
         condition = Q(due_date__lte=today - datetime.timedelta(days=first))
         if last is not None:
             condition &= Q(due_date__gte=today - datetime.timedelta(days=last))
-        buckets[f"amount_{index}"] = Coalesce(Sum("balance_due", filter=condition), ZERO, output_field=MONEY)
-    figures = Invoice.objects.issued().at_regie().with_balance().aggregate(**buckets)
+        sums[f"overdue_age_{index}"] = Coalesce(Sum("balance_due", filter=condition), ZERO, output_field=MONEY)
+    return sums
+
+
+def overdue_ages(figures: dict) -> list[dict]:
     return [
-        {"label": label, "amount": Decimal(figures[f"amount_{index}"]).quantize(CENT) + ZERO}
+        {"label": label, "amount": Decimal(figures[f"overdue_age_{index}"]).quantize(CENT) + ZERO}
         for index, (label, _first, _last) in enumerate(OVERDUE_AGES)
     ]
+
+
+def overdue_by_age(*, today: datetime.date) -> list[dict]:
+    """What the régie still has to collect on invoices past their due date, by how late they are."""
+    return overdue_ages(Invoice.objects.issued().at_regie().with_balance().aggregate(**overdue_age_sums(today=today)))
 
 
 @transaction.atomic

@@ -124,3 +124,28 @@ def test_a_gestionnaire_cannot_send_tax_certificates(client, gestionnaire, famil
     client.post(reverse("admin:core_household_changelist"),
                 {"action": "send_tax_certificates", "_selected_action": [family.household.pk]})
     assert mailoutbox == []
+
+
+def test_the_regie_form_saves_its_reminder_schedule(client, administrateur, town):
+    """The régie's page is a writable admin form: its schedule inline saves what staff type."""
+    client.force_login(administrateur)
+    url = reverse("admin:core_regie_change", args=[town.regie.pk])
+    data = {
+        "name": town.regie.name, "address": "", "payfip_numcli": "", "invoice_prefix": town.regie.invoice_prefix,
+        "public_accountant": "SGC de Valbourg",
+        "reminder_steps-TOTAL_FORMS": "2", "reminder_steps-INITIAL_FORMS": "0",
+        "reminder_steps-MIN_NUM_FORMS": "0", "reminder_steps-MAX_NUM_FORMS": "1000",
+        "reminder_steps-0-offset_days": "-3", "reminder_steps-0-is_active": "on",
+        "reminder_steps-1-offset_days": "15", "reminder_steps-1-with_letter": "on", "reminder_steps-1-is_active": "on",
+        "_save": "Enregistrer",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    steps = list(ReminderStep.objects.filter(regie=town.regie).values_list("offset_days", "with_letter"))
+    assert steps == [(-3, False), (15, True)]
+    town.regie.refresh_from_db()
+    assert town.regie.public_accountant == "SGC de Valbourg"
+    data["reminder_steps-1-offset_days"] = "-3"  # the same day twice is refused
+    data["reminder_steps-TOTAL_FORMS"] = "2"
+    response = client.post(url, {**data, "reminder_steps-INITIAL_FORMS": "0"})
+    assert response.status_code == 200

@@ -191,3 +191,84 @@ def test_overdue_amounts_by_age(town, family):
     assert [(a["label"], a["amount"]) for a in ages] == [
         ("0–30 jours", Decimal("30.00")), ("31–60 jours", Decimal("120.00")), ("plus de 60 jours", Decimal("160.00")),
     ]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_jobs_racing_on_one_step_send_one_reminder(town, family):
+    import threading
+
+    from django.db import connection
+
+    from tests.figures import RACES
+
+    steps = reminders.reminder_steps_default(regie=town.regie)
+    invoice = factories.InvoiceFactory(regie=town.regie, household=family.household, payer_email="parent@example.org")
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def send_in_thread():
+        try:
+            barrier.wait(timeout=10)
+            results.append(reminders.reminder_send(invoice_id=invoice.pk, step_id=steps[1].pk, now=at(days(10))))
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send_in_thread) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    RACES["tried"] += 1
+    assert errors == []
+    assert sum(result is not None for result in results) == 1
+    assert InvoiceReminder.objects.filter(invoice=invoice).count() == 1
+    assert EmailLog.objects.filter(kind="invoice_reminder").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_hand_over_and_a_payment_start_never_both_take_an_invoice(town, family, regisseur, settings):
+    """The hand-over locks the invoices as payment_start does: one wins, the other is refused."""
+    import threading
+
+    from django.db import connection
+
+    from core.services import handover, payments
+    from tests.figures import RACES
+
+    settings.SITE_URL = "http://127.0.0.1:9"  # PayFiP unreachable: a start that wins fails after reserving
+    settings.PAYFIP_TIMEOUT = 1
+    invoice = factories.InvoiceFactory(regie=town.regie, household=family.household)
+    now = at(days(40))
+    barrier, outcomes = threading.Barrier(2), {}
+
+    def run(name, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[name] = call()
+        except Exception as error:
+            outcomes[name] = error
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=("handover", lambda: handover.handover_create(
+            invoice_ids=[invoice.pk], by=regisseur, now=now))),
+        threading.Thread(target=run, args=("payment", lambda: payments.payment_start(
+            guardian=family.parent, invoice_ids=[invoice.pk], now=now))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    RACES["tried"] += 1
+    handed_over = not isinstance(outcomes["handover"], Exception)
+    if handed_over:
+        assert isinstance(outcomes["payment"], payments.PaymentError)
+        assert not Payment.objects.exclude(status=Payment.Status.ERROR).exists()  # at most a failed start
+        assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.TRANSMITTED
+    else:
+        assert isinstance(outcomes["handover"], handover.HandoverError)
+        assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.UNPAID  # PayFiP failed: payable again
