@@ -18,6 +18,7 @@ from admin_ext.formatting import euros
 from core.constants import ZERO
 from core.models import Booking, EnrolmentRequest, Guardian, Household, Invoice, InvoiceRun, Payment
 from core.services.headcounts import headcounts_compute
+from core.services.reminders import overdue_age_sums, overdue_ages
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
 
@@ -130,13 +131,14 @@ NO_AMOUNT = Value(ZERO, output_field=DecimalField(max_digits=12, decimal_places=
 
 def invoice_figures(today):
     """Open invoices: what is still due (total less credit notes and settled payments), and the overdue part."""
-    open_invoices = Invoice.objects.issued().open().with_balance()
+    open_invoices = Invoice.objects.issued().at_regie().with_balance()
     overdue = Q(due_date__lt=today)
     return open_invoices.aggregate(
         unpaid_total=Coalesce(Sum("balance_due"), NO_AMOUNT),
         unpaid_count=Count("pk"),
         overdue_total=Coalesce(Sum("balance_due", filter=overdue), NO_AMOUNT),
         overdue_count=Count("pk", filter=overdue),
+        **overdue_age_sums(today=today),
     )
 
 
@@ -183,6 +185,9 @@ def billing_figures(request, *, now=None):
                 "href": f"{invoice_list}?a_encaisser=echues",
                 "alert": bool(invoices["overdue_count"]),
             },
+        ]
+        billing["overdue_ages"] = [
+            {"label": age["label"], "amount": euros(age["amount"])} for age in overdue_ages(invoices)
         ]
     if can_payments:
         payments = payment_figures(now)

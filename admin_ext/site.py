@@ -79,6 +79,7 @@ def sidebar_navigation(request):
                 _item("Paiements", "payments", "payment"),
                 _filtered_item("Paiements en cours", "hourglass_top", "payment", "a_traiter=en_cours"),
                 _filtered_item("Anomalies de paiement", "report", "payment", "a_traiter=anomalies"),
+                _item("Transmissions au Trésor public", "account_balance", "handoverbatch"),
             ],
         },
         {

@@ -289,6 +289,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 PUBLIC_HOLIDAYS_SUBDIVISION = os.environ.get("PUBLIC_HOLIDAYS_SUBDIVISION", "") or None
 
 TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
+# The town's identity printed on certificates (the tax certificate needs the SIRET).
+TOWN_ADDRESS = os.environ.get("TOWN_ADDRESS", "1 place de la Mairie\n59270 Valbourg")
+TOWN_SIRET = os.environ.get("TOWN_SIRET", "")
 # Staff two-factor authentication (core.services.two_factor): the name authenticator apps show.
 OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 
@@ -400,12 +403,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Espace Famille — API du portail",
-    "DESCRIPTION": "API utilisée par le portail des familles : inscriptions, semaine de réservations, panier.",
+    "DESCRIPTION": "API utilisée par le portail des familles : foyer, inscriptions, semaine de réservations, panier, factures, paiement en ligne et attestations.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "EnrolmentStatusEnum": "core.models.activities.Enrolment.Status",
+        "InvoiceStatusEnum": "core.models.billing.Invoice.Status",
+        "PaymentStatusEnum": "core.models.payments.Payment.Status",
+    },
 }
 
 # The benchmarks' bare ceiling view (bench/portal_load.py); never on in production.

@@ -37,3 +37,33 @@ def render_credit_note_pdf(note):
             "payer_address": invoice.payer_address,
         },
     )
+
+
+def render_reminder_letter_pdf(*, reminder, invoice, today):
+    """The formal « lettre de relance » of an unpaid invoice."""
+    return render_pdf(
+        "invoices/reminder_letter.html",
+        {
+            "invoice": invoice,
+            "reminder": reminder,
+            "today": today,
+            "regie": invoice.regie,
+            "payer_name": invoice.payer_name,
+            "payer_address": invoice.payer_address,
+        },
+    )
+
+
+def render_certificate_pdf(template, *, household, payer_name, payer_address, **context):
+    """A certificate for a family (tax certificate, attestation of payment or attendance)."""
+    return render_pdf(
+        template,
+        {
+            "household": household,
+            "payer_name": payer_name,
+            "payer_address": payer_address,
+            "town_address": settings.TOWN_ADDRESS,
+            "town_siret": settings.TOWN_SIRET,
+            **context,
+        },
+    )

@@ -67,3 +67,9 @@ def remind_expiring_documents():
     from core.services.documents import documents_remind_expiring
 
     return len(documents_remind_expiring())
+
+
+def send_reminders():
+    from core.services.reminders import reminders_send
+
+    return len(reminders_send())

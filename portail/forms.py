@@ -11,6 +11,7 @@ from core.models import Activity, Child, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import check_within_horizon
 from core.services.documents import ACCEPT_ATTRIBUTE
+from core.services.certificates import AttestationKind
 from portail.throttling import password_recheck
 
 
@@ -409,3 +410,19 @@ class FamilyAccountRequestForm(forms.Form):
 
     def address(self):
         return {k: self.cleaned_data.get(k, "") for k in ("address_line1", "address_line2", "postal_code", "city")}
+class AttestationForm(forms.Form):
+    """« Attestation de paiement ou de présence » for a chosen period; the period's limits are
+    checked by core.services.certificates."""
+
+    kind = forms.ChoiceField(
+        label="Attestation", choices=AttestationKind.CHOICES, widget=forms.RadioSelect,
+        initial=AttestationKind.PAYMENTS, error_messages={"required": "Choisissez le type d'attestation."},
+    )
+    start = forms.DateField(
+        label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Indiquez la date de début.", "invalid": "Saisissez une date valide."},
+    )
+    end = forms.DateField(
+        label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": "Indiquez la date de fin.", "invalid": "Saisissez une date valide."},
+    )

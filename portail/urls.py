@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.views import accounts, documents, enrolment_requests, pages, payment_endpoints, payments, reservations
+from portail.views import accounts, certificates, documents, enrolment_requests, pages, payment_endpoints, payments, reservations
 
 app_name = "portail"
 
@@ -24,6 +24,8 @@ urlpatterns = [
     path("factures/panier/", payments.basket_change, name="invoice_basket_change"),
     path("factures/payer/", payments.pay, name="pay"),
     path("factures/<int:invoice_id>/pdf/", payments.invoice_pdf, name="invoice_pdf"),
+    path("factures/attestations/", certificates.attestations, name="attestations"),
+    path("factures/attestations/fiscale/<int:year>/", certificates.tax_certificate, name="tax_certificate"),
     # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),

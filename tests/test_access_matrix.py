@@ -307,6 +307,43 @@ def enrolment_request(ctx, role, client):
         expect(ctx, role, response)
     ctx.enrolment_request.refresh_from_db()
     assert ctx.enrolment_request.allergies != "Pirate"
+def _pdf_text(response):
+    import io
+
+    from pypdf import PdfReader
+
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+
+
+def attestations(ctx, role, client):
+    """The page, then a payment attestation covering the owner's payment: each household gets its own."""
+    url = reverse("portail:attestations")
+    response = client.get(url)
+    expect(ctx, role, response)
+    if role == "owner":
+        assert "Attestations fiscales" in ctx.text(response)
+    period = {"kind": "paiements", "start": "2026-11-01", "end": "2026-11-30"}
+    response = client.get(url, period)
+    if role in ("owner", "other"):
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        assert (ctx.archived.number in _pdf_text(response)) == (role == "owner")
+    else:
+        expect(ctx, role, response)
+
+
+def tax_certificate(ctx, role, client):
+    """Last year's certificate for one's own household only; this year's is not there yet."""
+    response = client.get(reverse("portail:tax_certificate", args=[2025]))
+    if role in ("owner", "other"):
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+        assert "Junior" not in _pdf_text(response) or role == "owner"
+    else:
+        expect(ctx, role, response)
+    response = client.get(reverse("portail:tax_certificate", args=[2026]))
+    if role in ("owner", "other"):
+        assert response.status_code == 404
+    else:
+        expect(ctx, role, response)
 
 
 def payment_return(ctx, role, client):
@@ -455,6 +492,71 @@ def api_basket_period(ctx, role, client):
     assert not BasketItem.objects.exclude(basket__guardian=ctx.family.parent).exists()
 
 
+def _api_invoice(name):
+    """An invoice of the owner by id: the owner gets it; anyone else a 404 (or the login refusal)."""
+    def check(ctx, role, client):
+        for invoice in (ctx.invoice, ctx.archived):
+            response = client.get(reverse(name, kwargs={"invoice_id": invoice.pk}))
+            if role == "owner":
+                assert response.status_code == 200
+                content = response.content if name == "api:invoice-pdf" else ctx.text(response).encode()
+                assert content.startswith(b"%PDF") if name == "api:invoice-pdf" else invoice.number.encode() in content
+            else:
+                if role == "other":
+                    assert response.status_code == 404
+                expect(ctx, role, response, page=False)
+
+    return check
+
+
+def api_invoices(ctx, role, client):
+    for state, invoice in (("open", ctx.invoice), ("archived", ctx.archived)):
+        response = client.get(reverse("api:invoices"), {"state": state})
+        expect(ctx, role, response, page=False)
+        if role == "owner":
+            assert invoice.number in ctx.text(response)
+
+
+def api_payments(ctx, role, client):
+    """Starting a payment: the other household's invoice is a 404; the owner meets the page's rules."""
+    invoice = ctx.archived if role == "owner" else ctx.invoice
+    response = api_post(client, "api:payments", {"invoice_ids": [invoice.pk]})
+    if role == "owner":
+        assert response.status_code == 400 and "n'est plus à payer" in ctx.text(response)
+    else:
+        if role == "other":
+            assert response.status_code == 404
+        expect(ctx, role, response, page=False)
+    assert not Payment.objects.exclude(pk=ctx.payment.pk).exists()
+
+
+def api_payment(ctx, role, client):
+    response = client.get(reverse("api:payment", kwargs={"payment_uuid": ctx.payment.uuid}))
+    if role == "owner":
+        assert response.status_code == 200 and ctx.archived.number in ctx.text(response)
+    else:
+        if role == "other":
+            assert response.status_code == 404
+        expect(ctx, role, response, page=False)
+
+
+def api_tax_certificate(ctx, role, client):
+    response = client.get(reverse("api:tax-certificate", kwargs={"year": 2025}))
+    if role in ("owner", "other"):
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    else:
+        expect(ctx, role, response, page=False)
+
+
+def api_attestation(ctx, role, client):
+    response = client.get(reverse("api:attestation"), {"kind": "paiements", "start": "2026-11-01", "end": "2026-11-30"})
+    if role in ("owner", "other"):
+        assert response.status_code == 200
+        assert (ctx.archived.number in _pdf_text(response)) == (role == "owner")
+    else:
+        expect(ctx, role, response, page=False)
+
+
 def _api_action(name, owner_effect):
     def check(ctx, role, client):
         response = api_post(client, name)
@@ -493,6 +595,8 @@ ROUTES = {
     "portail:pay": pay,
     "portail:invoice_pdf": invoice_pdf,
     "portail:document_file": document_file,
+    "portail:attestations": attestations,
+    "portail:tax_certificate": tax_certificate,
     "portail:payment_notification": payment_notification,
     "portail:payment_return": payment_return,
     "portail:login": _public("portail:login"),
@@ -516,6 +620,15 @@ ROUTES = {
     "api:basket-period": api_basket_period,
     "api:basket-clear": _api_action("api:basket-clear", _cleared),
     "api:basket-validate": _api_action("api:basket-validate", _validated),
+    "api:household": _api_read("api:household", must_show="parent@example.org"),
+    "api:invoices": api_invoices,
+    "api:invoice": _api_invoice("api:invoice"),
+    "api:invoice-pdf": _api_invoice("api:invoice-pdf"),
+    "api:payments": api_payments,
+    "api:payment": api_payment,
+    "api:tax-certificates": _api_read("api:tax-certificates", must_show="2025"),
+    "api:tax-certificate": api_tax_certificate,
+    "api:attestation": api_attestation,
 }
 
 

@@ -7,6 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -21,8 +22,16 @@ from unfold.forms import BaseDialogForm
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.formatting import euros
 from admin_ext.resources import InvoiceResource
-from core.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
-from core.services import invoicing
+from core.constants import ZERO
+from core.models import (
+    CreditNote,
+    CreditNoteLine,
+    Invoice,
+    InvoiceLine,
+    InvoiceReminder,
+    InvoiceRun,
+)
+from core.services import handover, invoicing, reminders
 
 RUN_STATUS_COLOURS = {
     "Brouillon en calcul": "info",
@@ -37,6 +46,7 @@ INVOICE_STATUS_COLOURS = {
     "Paiement en cours": "info",
     "Payée": "success",
     "Annulée": "default",
+    "Transmise au Trésor public": "warning",
 }
 
 
@@ -82,9 +92,9 @@ class ToCollectFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "ouvertes":
-            return queryset.issued().open()
+            return queryset.issued().at_regie()
         if self.value() == "echues":
-            return queryset.issued().open().filter(due_date__lt=timezone.localdate())
+            return queryset.issued().at_regie().filter(due_date__lt=timezone.localdate())
         return queryset
 
 
@@ -121,6 +131,36 @@ class InvoiceLineInline(ReadOnlyTabularInline):
     model = InvoiceLine
     fields = ["label", "dates_label", "quantity", "unit_price", "amount"]
     show_title = True
+
+
+class InvoiceReminderInline(ReadOnlyTabularInline):
+    model = InvoiceReminder
+    fields = ["sent_at", "kind_label", "balance", "sent_by", "email_status", "letter_link", "note"]
+    verbose_name_plural = "relances envoyées"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("step", "sent_by", "email_log")
+
+    @display(description="type")
+    def kind_label(self, obj):
+        return obj.kind_label
+
+    @display(description="email")
+    def email_status(self, obj):
+        if obj.email_log_id is None:
+            return "—"
+        url = reverse("admin:core_emaillog_change", args=[obj.email_log_id])
+        return format_html('<a href="{}">{}</a>', url, obj.email_log.get_status_display())
+
+    @display(description="lettre")
+    def letter_link(self, obj):
+        if not obj.letter:
+            return "—"
+        return format_html('<a href="{}">Télécharger</a>', reverse("admin:core_invoice_reminder_letter", args=[obj.pk]))
+
+
+class ReminderForm(BaseDialogForm):
+    with_letter = forms.BooleanField(label="Joindre la lettre de relance (PDF)", required=False)
 
 
 class CreditNoteInline(ReadOnlyTabularInline):
@@ -274,12 +314,12 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     list_select_related = ["household", "regie"]
     date_hierarchy = "period_start"
     show_full_result_count = False
-    inlines = [InvoiceLineInline, CreditNoteInline]
-    actions = ["resend_emails"]
+    inlines = [InvoiceLineInline, CreditNoteInline, InvoiceReminderInline]
+    actions = ["resend_emails", "send_reminders", "handover"]
     resource_classes = [InvoiceResource]
     formats = [XLSX, CSV]
     export_form_class = ExportForm
-    actions_detail = ["credit_invoice", "resend_email"]
+    actions_detail = ["credit_invoice", "resend_email", "send_reminder"]
     fields = [
         ("number", "status"), ("household", "regie", "run"), ("period_start", "period_end"),
         ("issue_date", "due_date"), ("total", "balance_euros"), ("payer_name", "payer_email"), "payer_address",
@@ -325,7 +365,7 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     def has_credit_invoice_permission(self, request, object_id=None):
         if not request.user.has_perm("core.add_creditnote"):
             return False
-        return object_id is None or Invoice.objects.filter(pk=object_id, status=Invoice.Status.UNPAID).exists()
+        return object_id is None or Invoice.objects.filter(pk=object_id, status__in=invoicing.CREDITABLE_STATUSES).exists()
 
     @action(
         description="Établir un avoir", url_path="avoir", permissions=["credit_invoice"], icon="receipt_long",
@@ -386,6 +426,84 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     def resend_email(self, request, form, object_id):
         self._resend(request, [int(object_id)])
         return redirect(reverse("admin:core_invoice_change", args=[object_id]))
+
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.reminder_letter_view)
+        return [path("relance/<int:reminder_id>/lettre/", view, name="core_invoice_reminder_letter"), *super().get_urls()]
+
+    def reminder_letter_view(self, request, reminder_id):
+        reminder = InvoiceReminder.objects.select_related("invoice").filter(pk=reminder_id).first()
+        if reminder is None or not reminder.letter:
+            raise Http404("Lettre introuvable")
+        if not self.has_view_permission(request, reminder.invoice):
+            raise PermissionDenied
+        return FileResponse(reminder.letter.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"lettre-de-relance-{reminder.invoice.number}.pdf")
+
+    def has_send_reminder_permission(self, request, object_id=None):
+        return request.user.has_perm("core.change_invoice")
+
+    def has_send_reminders_permission(self, request):
+        return self.has_send_reminder_permission(request)
+
+    def _remind(self, request, invoice_ids, *, with_letter):
+        sent, refused = 0, []
+        for invoice_id in invoice_ids:
+            try:
+                reminders.reminder_send(invoice_id=invoice_id, with_letter=with_letter, by=request.user)
+            except reminders.ReminderError as error:
+                refused.append(str(error))
+            else:
+                sent += 1
+        if sent:
+            messages.success(request, f"Relance envoyée : {sent} facture{'s' if sent > 1 else ''}.")
+        for reason in refused:
+            messages.warning(request, reason)
+
+    @action(description="Envoyer une relance", permissions=["send_reminders"], icon="notification_important")
+    def send_reminders(self, request, queryset):
+        self._remind(request, queryset.order_by("number").values_list("pk", flat=True), with_letter=False)
+
+    @action(
+        description="Envoyer une relance", url_path="relance", permissions=["send_reminder"],
+        icon="notification_important",
+        dialog={
+            "title": "Envoyer une relance",
+            "description": "Le redevable reçoit un email de relance (la facture jointe). L'envoi figure au journal des "
+            "emails et dans les relances de la facture.",
+            "form_class": ReminderForm,
+            "form_submit_text": "Envoyer",
+        },
+    )
+    def send_reminder(self, request, form, object_id):
+        self._remind(request, [int(object_id)], with_letter=form.cleaned_data.get("with_letter", False))
+        return redirect(reverse("admin:core_invoice_change", args=[object_id]))
+
+
+    def has_handover_permission(self, request):
+        return request.user.has_perm("core.add_handoverbatch")
+
+    @action(description="Transmettre au Trésor public", permissions=["handover"], icon="account_balance")
+    def handover(self, request, queryset):
+        """A confirmation page first (the hand-over cannot be undone), then core.services.handover."""
+        if request.POST.get("confirm") != "yes":
+            invoices = list(queryset.order_by("number"))
+            for invoice in invoices:
+                invoice.balance_label = euros(invoice.balance)
+            total = euros(sum((invoice.balance for invoice in invoices), ZERO))
+            context = {**self.admin_site.each_context(request), "title": "Transmettre au Trésor public",
+                       "invoices": invoices, "total": total, "opts": self.model._meta}
+            return TemplateResponse(request, "admin/core/invoice/handover_confirm.html", context)
+        try:
+            batch = handover.handover_create(invoice_ids=queryset.values_list("pk", flat=True), by=request.user)
+        except handover.HandoverError as error:
+            messages.error(request, str(error))
+            return None
+        messages.success(
+            request, f"{batch.invoice_count} facture(s) transmise(s) au Trésor public ({euros(batch.total_due)})."
+        )
+        return redirect(reverse("admin:core_handoverbatch_change", args=[batch.pk]))
 
 
 class CreditNoteLineInline(ReadOnlyTabularInline):

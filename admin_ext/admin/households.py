@@ -12,12 +12,19 @@ from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
+from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin, ReadOnlyTabularInline
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, HouseholdDocument, QuotientFamilial
 from core.services.accounts import guardian_send_access_link, guardian_send_activation
+from core.services.certificates import CertificateError, tax_certificates_send
+from core.services.reminders import household_set_reminders
 from core.services.rgpd import household_anonymise, household_export
+
+
+class ConfirmForm(BaseDialogForm):
+    pass
 
 
 def send_activation(request, guardians):
@@ -84,19 +91,19 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
     inlines = [GuardianInline, ChildInline, QuotientInline, HouseholdDocumentInline]
-    readonly_fields = ["anonymised_at"]
+    readonly_fields = ["anonymised_at", "reminders_disabled"]
     fieldsets = (
         (None, {"fields": (("reference", "name"), "is_resident", ("left_on", "anonymised_at"))}),
         ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
-        ("Notes", {"fields": ("notes",)}),
+        ("Notes", {"fields": ("notes", "reminders_disabled")}),
     )
     resource_classes = [HouseholdResource]
     formats = [XLSX, CSV]
     import_form_class = ImportForm
     export_form_class = ExportForm
     import_template_name = "admin_ext/household_import.html"
-    actions_detail = ["export_personal_data"]
-    actions = ["anonymise_selected"]
+    actions_detail = ["export_personal_data", "toggle_reminders"]
+    actions = ["anonymise_selected", "send_tax_certificates"]
 
     @action(description="Exporter ses données (RGPD)", icon="download", permissions=["view"])
     def export_personal_data(self, request, object_id):
@@ -105,6 +112,51 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
         response = HttpResponse(payload, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="donnees-foyer-{household.reference}.json"'
         return response
+
+    def has_toggle_reminders_permission(self, request, object_id=None):
+        # The régisseur follows up unpaid invoices: the invoices' permission, not the family's.
+        return request.user.has_perm("core.change_invoice")
+
+    @action(
+        description="Activer / désactiver les relances", url_path="relances", icon="notifications_off",
+        permissions=["toggle_reminders"],
+        dialog={
+            "title": "Relances automatiques",
+            "description": "Désactive les relances automatiques des factures de ce foyer si elles sont actives, les "
+            "réactive sinon. Une relance peut toujours être envoyée à la main depuis la facture.",
+            "form_class": ConfirmForm,
+            "form_submit_text": "Confirmer",
+        },
+    )
+    def toggle_reminders(self, request, form, object_id):
+        household = get_object_or_404(Household, pk=object_id)
+        enabled = household_set_reminders(household_id=household.pk, enabled=household.reminders_disabled, by=request.user)
+        messages.success(
+            request, "Relances automatiques réactivées." if enabled else "Relances automatiques désactivées pour ce foyer."
+        )
+        return redirect(reverse("admin:core_household_change", args=[object_id]))
+
+    def has_send_tax_certificates_permission(self, request):
+        return request.user.has_perm("core.change_invoice")
+
+    @action(description="Envoyer l'attestation fiscale de l'an dernier", permissions=["send_tax_certificates"],
+            icon="receipt")
+    def send_tax_certificates(self, request, queryset):
+        from django.utils import timezone
+
+        year = timezone.localdate().year - 1
+        try:
+            result = tax_certificates_send(household_ids=list(queryset.values_list("pk", flat=True)), year=year)
+        except CertificateError as error:
+            messages.error(request, str(error))
+            return
+        if result["sent"]:
+            messages.success(request, f"Attestation fiscale {year} envoyée à {len(result['sent'])} foyer(s).")
+        if result["nothing"]:
+            messages.info(request, f"{len(result['nothing'])} foyer(s) sans frais de garde ouvrant droit en {year}.")
+        if result["no_email"]:
+            names = ", ".join(h.reference for h in result["no_email"])
+            messages.warning(request, f"Sans adresse email, attestation non envoyée : {names}.")
 
     @admin.action(description="Anonymiser les foyers partis sélectionnés (RGPD)", permissions=["delete"])
     def anonymise_selected(self, request, queryset):

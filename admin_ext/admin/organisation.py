@@ -1,14 +1,23 @@
 from django.contrib import admin
 from unfold.contrib.filters.admin import RangeDateFilter
 
+from unfold.admin import TabularInline
+
 from admin_ext.admin.base import BaseAdmin
-from core.models import Closure, Regie, School, SchoolYear
+from core.models import Closure, Regie, ReminderStep, School, SchoolYear
+
+
+class ReminderStepInline(TabularInline):
+    model = ReminderStep
+    extra = 0
+    fields = ["offset_days", "with_letter", "is_active"]
 
 
 @admin.register(Regie)
 class RegieAdmin(BaseAdmin):
     list_display = ["name", "invoice_prefix", "payfip_numcli"]
     search_fields = ["name"]
+    inlines = [ReminderStepInline]
 
 
 @admin.register(School)

@@ -11,6 +11,7 @@ from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
+from core.models.recovery import HandoverBatch, HandoverItem, InvoiceReminder, ReminderStep
 
 __all__ = [
     "WEEKDAYS",
@@ -33,10 +34,13 @@ __all__ = [
     "EnrolmentRequest",
     "FamilyAccountRequest",
     "Guardian",
+    "HandoverBatch",
+    "HandoverItem",
     "Household",
     "HouseholdDocument",
     "Invoice",
     "InvoiceLine",
+    "InvoiceReminder",
     "InvoiceRun",
     "News",
     "Payment",
@@ -46,6 +50,7 @@ __all__ = [
     "QuotientFamilial",
     "Regie",
     "RequestedService",
+    "ReminderStep",
     "School",
     "SchoolYear",
     "Tariff",

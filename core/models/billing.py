@@ -103,6 +103,10 @@ class InvoiceQuerySet(models.QuerySet):
         """Factures archivées: paid or cancelled."""
         return self.filter(status__in=Invoice.ARCHIVED_STATUSES)
 
+    def at_regie(self):
+        """Open invoices the régie itself still collects: not those handed to the public accountant."""
+        return self.open().exclude(status__in=Invoice.WITH_PUBLIC_ACCOUNTANT_STATUSES)
+
     def with_balance(self):
         """Annotate each invoice's money state in SQL, one query for a whole list: `credited_total`
         (its credit notes), `paid_total` (its settled payments) and `balance_due`. The SQL twin of
@@ -138,9 +142,18 @@ class Invoice(models.Model):
         PAYMENT_IN_PROGRESS = "payment_in_progress", "Paiement en cours"
         PAID = "paid", "Payée"
         CANCELLED = "cancelled", "Annulée"
+        TRANSMITTED = "transmitted", "Transmise au Trésor public"
 
-    OPEN_STATUSES = (Status.UNPAID, Status.PAYMENT_IN_PROGRESS)  # factures en cours
+    # Factures en cours: the family still owes them (a transmitted one, to the public accountant).
+    OPEN_STATUSES = (
+        Status.UNPAID,
+        Status.PAYMENT_IN_PROGRESS,
+        Status.TRANSMITTED,
+    )
     ARCHIVED_STATUSES = (Status.PAID, Status.CANCELLED)  # factures archivées
+    # Handed over to the public accountant (core.services.handover), who collects them now: out of
+    # the régie's own follow-up (reminders, what the régie has still to collect).
+    WITH_PUBLIC_ACCOUNTANT_STATUSES = (Status.TRANSMITTED,)
     # What may still change on an issued invoice (payment state, the PDF rendered once, delivery).
     MUTABLE_AFTER_ISSUE = ("status", "pdf", "emailed_at")
 
@@ -176,7 +189,7 @@ class Invoice(models.Model):
             models.UniqueConstraint(fields=["run", "household"], name="invoice_one_per_run_household"),
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_number_unique"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "unpaid", "payment_in_progress", "paid", "cancelled"]),
+                condition=Q(status__in=["draft", "unpaid", "payment_in_progress", "paid", "cancelled", "transmitted"]),
                 name="invoice_status_valid",
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
@@ -223,9 +236,14 @@ class Invoice(models.Model):
         return self.total - self.credited_amount - self.paid_amount
 
     @property
+    def is_with_public_accountant(self):
+        """Handed over to the Trésor public: paid there, no longer to the régie."""
+        return self.status in self.WITH_PUBLIC_ACCOUNTANT_STATUSES
+
+    @property
     def is_payable(self):
         """Can be selected and paid, online or at the desk: issued, « à payer » (no attempt in
-        flight holds it) and something still due."""
+        flight holds it, not handed over to the public accountant) and something still due."""
         return self.is_issued and self.status == self.Status.UNPAID and self.balance > ZERO
 
     def days_until_due(self, *, today):

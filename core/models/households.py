@@ -40,6 +40,10 @@ class Household(Address):
         "résident de la commune", default=True, help_text="Les non-résidents paient le tarif extérieur."
     )
     notes = models.TextField("notes internes", blank=True)
+    reminders_disabled = models.BooleanField(
+        "relances désactivées", default=False,
+        help_text="Aucune relance automatique pour ce foyer (échéancier accordé, situation suivie…).",
+    )
     left_on = models.DateField("a quitté la commune le", null=True, blank=True)
     anonymised_at = models.DateTimeField(
         "anonymisé le", null=True, blank=True, editable=False,

@@ -24,6 +24,11 @@ class Regie(models.Model):
         validators=[RegexValidator(r"^[A-Z0-9]{1,10}$", "Lettres majuscules et chiffres uniquement.")],
         help_text="Sert aussi à la référence de dette PayFiP (lettres et chiffres seulement).",
     )
+    public_accountant = models.TextField(
+        "comptable public (service de gestion comptable)", blank=True,
+        help_text="Nom, adresse et horaires du comptable public qui recouvre les factures transmises ; "
+        "affiché aux familles.",
+    )
 
     class Meta:
         verbose_name = "régie"

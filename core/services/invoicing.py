@@ -44,6 +44,9 @@ PAYMENT_TERM_DAYS = 30
 COMPUTE_CHUNK = 200
 # Invoices delivered by one background task: ~7 PDFs per second each, far below the task timeout.
 DELIVER_CHUNK = 100
+# An invoice credited by a credit note: due at the régie, or handed over to the public accountant
+# (a credit note is the only way back from a hand-over). Not while a payment is in flight.
+CREDITABLE_STATUSES = (Invoice.Status.UNPAID, Invoice.Status.TRANSMITTED)
 
 
 class InvoicingError(Exception):
@@ -346,7 +349,7 @@ def credit_note_create(
     reason = (reason or "").strip()
     if not invoice.is_issued:
         raise InvoicingError("Un brouillon se corrige en recalculant la campagne, pas par un avoir.")
-    if invoice.status != Invoice.Status.UNPAID:
+    if invoice.status not in CREDITABLE_STATUSES:
         raise InvoicingError(f"Facture « {invoice.get_status_display().lower()} » : pas d'avoir possible.")
     if not reason:
         raise InvoicingError("Le motif de l'avoir est obligatoire.")
@@ -392,7 +395,8 @@ def credit_note_create(
 def invoice_settle(*, invoice_ids: Iterable[int]) -> list[Invoice]:
     """The status of issued invoices after any settlement (online or manual payment, credit note),
     from their money alone: « Annulée » only when credit notes cover the whole total, « Payée » when
-    payments and credit notes together cover it, else « À payer ». Call it inside the transaction
+    payments and credit notes together cover it, else « À payer » (or still « Transmise au Trésor
+    public » for a handed-over invoice). Call it inside the transaction
     that settled them; returns the invoices with their new status."""
     invoices = list(Invoice.objects.issued().filter(pk__in=invoice_ids).locked_with_balance().order_by("pk"))
     moves = defaultdict(list)
@@ -401,6 +405,8 @@ def invoice_settle(*, invoice_ids: Iterable[int]) -> list[Invoice]:
             status = Invoice.Status.CANCELLED
         elif invoice.balance <= ZERO:
             status = Invoice.Status.PAID
+        elif invoice.is_with_public_accountant:
+            status = invoice.status  # still due, to the public accountant now
         else:
             status = Invoice.Status.UNPAID
         if status != invoice.status:

@@ -45,6 +45,12 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "invoicerun", "invoice", "invoiceline", "creditnote", "creditnoteline"),
         *_perms(("view",), "documentcounter"),
         *_perms(CRUD, "payment", "paymentallocation"),
+        # Recovery: the reminder schedule, reminders sent (read; sending goes through the service).
+        *_perms(CRUD, "reminderstep"),
+        *_perms(("view",), "invoicereminder"),
+        # Hand-over to the public accountant (made through core.services.handover only).
+        *_perms(("view", "add"), "handoverbatch"),
+        *_perms(("view",), "handoveritem"),
     ],
     ADMINISTRATEUR: ALL_PERMISSIONS,
 }

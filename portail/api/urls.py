@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.api import views
+from portail.api import money_views, views
 
 app_name = "api"
 
@@ -13,4 +13,13 @@ urlpatterns = [
     path("basket/period/", views.BasketPeriodView.as_view(), name="basket-period"),
     path("basket/clear/", views.BasketClearView.as_view(), name="basket-clear"),
     path("basket/validate/", views.BasketValidateView.as_view(), name="basket-validate"),
+    path("household/", money_views.HouseholdView.as_view(), name="household"),
+    path("invoices/", money_views.InvoicesView.as_view(), name="invoices"),
+    path("invoices/<int:invoice_id>/", money_views.InvoiceView.as_view(), name="invoice"),
+    path("invoices/<int:invoice_id>/pdf/", money_views.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("payments/", money_views.PaymentsView.as_view(), name="payments"),
+    path("payments/<uuid:payment_uuid>/", money_views.PaymentView.as_view(), name="payment"),
+    path("certificates/tax/", money_views.TaxCertificatesView.as_view(), name="tax-certificates"),
+    path("certificates/tax/<int:year>/", money_views.TaxCertificatePdfView.as_view(), name="tax-certificate"),
+    path("certificates/attestation/", money_views.AttestationPdfView.as_view(), name="attestation"),
 ]
