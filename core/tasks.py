@@ -61,3 +61,9 @@ def reconcile_payments():
     from core.services.payments import payments_reconcile
 
     return len(payments_reconcile())
+
+
+def lapse_mandates():
+    from core.services.mandates import mandates_lapse
+
+    return len(mandates_lapse())

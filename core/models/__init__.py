@@ -3,6 +3,7 @@ from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, 
 from core.models.basket import Basket, BasketItem
 from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
+from core.models.direct_debit import DebitBatch, DirectDebit, Mandate
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
@@ -23,6 +24,8 @@ __all__ = [
     "CreditNoteLine",
     "DocumentCounter",
     "DeadlineRule",
+    "DebitBatch",
+    "DirectDebit",
     "EmailLog",
     "Enrolment",
     "Guardian",
@@ -30,6 +33,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceRun",
+    "Mandate",
     "News",
     "PayfipSimulatorOperation",
     "Payment",

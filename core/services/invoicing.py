@@ -36,6 +36,7 @@ from core.services.billing import (
     payer_snapshot,
 )
 from core.services.calendar import ServiceCalendar
+from core.services.mandates import direct_debits_schedule
 
 logger = logging.getLogger("core.invoicing")
 
@@ -207,6 +208,8 @@ def invoice_run_issue(*, run_id: int, by: User | None = None, now: datetime.date
          "status", "household_reference"],
         batch_size=500,
     )
+    # Households under direct debit: each invoice's debit, announced (amount, date) on it.
+    direct_debits_schedule(invoices=invoices, issue_date=issue_date, now=now)
     _refresh_totals(run)
     run.status, run.issued_at, run.issued_by, run.due_date = InvoiceRun.Status.ISSUING, now, by, due_date
     run.progress_done, run.progress_total = 0, len(invoices)

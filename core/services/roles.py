@@ -41,6 +41,9 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "invoicerun", "invoice", "invoiceline", "creditnote", "creditnoteline"),
         *_perms(("view",), "documentcounter"),
         *_perms(CRUD, "payment", "paymentallocation"),
+        # Direct debit: mandates, debits (rejects) and the bank files.
+        *_perms(("view", "change"), "mandate", "directdebit", "debitbatch"),
+        "core.manage_debitbatch",
     ],
     ADMINISTRATEUR: ALL_PERMISSIONS,
 }

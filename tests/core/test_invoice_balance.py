@@ -138,5 +138,9 @@ def test_open_and_archived_invoices_split_by_status(regie, household):
     for status in Invoice.Status:
         extra = {"number": "", "issue_date": None, "due_date": None} if status == Invoice.Status.DRAFT else {}
         make_invoice(regie, household, "1.00", status=status, **extra)
-    assert sorted(Invoice.objects.open().values_list("status", flat=True)) == ["payment_in_progress", "unpaid"]
+    assert sorted(Invoice.objects.open().values_list("status", flat=True)) == [
+        "debit_in_progress",
+        "payment_in_progress",
+        "unpaid",
+    ]
     assert sorted(Invoice.objects.archived().values_list("status", flat=True)) == ["cancelled", "paid"]
