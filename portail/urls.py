@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.views import accounts, pages, payment_endpoints, payments, reservations
+from portail.views import accounts, direct_debit, pages, payment_endpoints, payments, reservations
 
 app_name = "portail"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("factures/panier/", payments.basket_change, name="invoice_basket_change"),
     path("factures/payer/", payments.pay, name="pay"),
     path("factures/<int:invoice_id>/pdf/", payments.invoice_pdf, name="invoice_pdf"),
+    path("factures/prelevement/", direct_debit.direct_debit, name="direct_debit"),
+    path("factures/prelevement/demande/", direct_debit.mandate_create, name="mandate_create"),
+    path("factures/prelevement/<int:mandate_id>/modifier/", direct_debit.mandate_change, name="mandate_change"),
+    path("factures/prelevement/<int:mandate_id>/revoquer/", direct_debit.mandate_cancel, name="mandate_cancel"),
+    path("factures/prelevement/<int:mandate_id>/mandat.pdf", direct_debit.mandate_pdf, name="mandate_pdf"),
     # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),

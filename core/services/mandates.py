@@ -19,20 +19,25 @@ _RUM_FORBIDDEN = re.compile(r"[^A-Za-z0-9/?:().,'+ -]")
 
 
 class MandateError(Exception):
-    """A refused mandate action; the message is French, for the parent or staff."""
+    """A refused mandate action; the message is French, for the parent or staff. `field` names the
+    input at fault (iban, holder_name, sign), for forms to show the message beside it."""
+
+    def __init__(self, message, *, field=None):
+        super().__init__(message)
+        self.field = field
 
 
 def iban_check(value: str) -> IBAN:
     """A SEPA IBAN, validated (check digits, national format) by schwifty; French error otherwise."""
     compact = re.sub(r"\s+", "", value or "").upper()
     if not compact:
-        raise MandateError("Saisissez l'IBAN du compte à débiter.")
+        raise MandateError("Saisissez l'IBAN du compte à débiter.", field="iban")
     try:
         iban = IBAN(compact)
     except SchwiftyException as error:
-        raise MandateError("Cet IBAN n'est pas valide : vérifiez-le sur votre RIB.") from error
+        raise MandateError("Cet IBAN n'est pas valide : vérifiez-le sur votre RIB.", field="iban") from error
     if not iban.in_sepa_zone:
-        raise MandateError("Ce compte n'est pas dans la zone SEPA : le prélèvement n'est pas possible.")
+        raise MandateError("Ce compte n'est pas dans la zone SEPA : le prélèvement n'est pas possible.", field="iban")
     return iban
 
 
@@ -62,7 +67,7 @@ def _rum(mandate: Mandate) -> str:
 def _holder(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise MandateError("Saisissez le nom du titulaire du compte.")
+        raise MandateError("Saisissez le nom du titulaire du compte.", field="holder_name")
     return name[:70]
 
 
@@ -93,7 +98,7 @@ def mandate_request(
     checked = iban_check(iban)
     online = bool(sign_online and regie.sepa_parent_can_sign)
     if regie.sepa_parent_can_sign and not sign_online:
-        raise MandateError("Cochez la case de signature pour autoriser le prélèvement.")
+        raise MandateError("Cochez la case de signature pour autoriser le prélèvement.", field="sign")
     mandate = Mandate.objects.create(
         regie=regie, household=household, rum=f"tmp-{now.timestamp()}-{household.pk}", holder_name=holder,
         iban=checked.compact, bic=_bic_of(checked), requested_at=now, requested_by=guardian,
