@@ -35,6 +35,7 @@ INVOICE_STATUS_COLOURS = {
     "Brouillon": "warning",
     "À payer": "danger",
     "Paiement en cours": "info",
+    "Prélèvement en cours": "info",
     "Payée": "success",
     "Annulée": "default",
 }

@@ -202,14 +202,14 @@ def invoice_run_issue(*, run_id: int, by: User | None = None, now: datetime.date
         invoice.issue_date, invoice.due_date, invoice.issued_at = issue_date, due_date, now
         invoice.status = Invoice.Status.UNPAID
         invoice.household_reference = invoice.household.reference
+    # Households under direct debit: each invoice's debit, announced (amount, date) on it.
+    direct_debits_schedule(invoices=invoices, issue_date=issue_date, now=now)
     Invoice.objects.bulk_update(
         invoices,
         ["payer_name", "payer_address", "payer_email", "sequence", "number", "issue_date", "due_date", "issued_at",
          "status", "household_reference"],
         batch_size=500,
     )
-    # Households under direct debit: each invoice's debit, announced (amount, date) on it.
-    direct_debits_schedule(invoices=invoices, issue_date=issue_date, now=now)
     _refresh_totals(run)
     run.status, run.issued_at, run.issued_by, run.due_date = InvoiceRun.Status.ISSUING, now, by, due_date
     run.progress_done, run.progress_total = 0, len(invoices)

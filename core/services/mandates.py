@@ -227,8 +227,8 @@ def debit_date_for(*, regie: Regie, issue_date: datetime.date) -> datetime.date:
 
 def direct_debits_schedule(*, invoices: list[Invoice], issue_date: datetime.date, now: datetime.datetime) -> list[DirectDebit]:
     """At issue, each invoice of a household with an active mandate (validated before the issue)
-    gets its debit, with the amount and date the invoice announces. Call inside the issuing
-    transaction."""
+    gets its debit, with the amount and date the invoice announces; its due date becomes the debit
+    date when that is later. Call inside the issuing transaction, before the invoices are saved."""
     if not invoices:
         return []
     regie = invoices[0].regie
@@ -241,9 +241,11 @@ def direct_debits_schedule(*, invoices: list[Invoice], issue_date: datetime.date
         )
     }
     debit_date = debit_date_for(regie=regie, issue_date=issue_date)
-    debits = [
-        DirectDebit(invoice=invoice, mandate=mandates[invoice.household_id], amount=invoice.total, debit_date=debit_date)
-        for invoice in invoices
-        if invoice.household_id in mandates and invoice.total > ZERO
-    ]
+    debits = []
+    for invoice in invoices:
+        if invoice.household_id in mandates and invoice.total > ZERO:
+            invoice.due_date = max(invoice.due_date, debit_date) if invoice.due_date else debit_date
+            debits.append(
+                DirectDebit(invoice=invoice, mandate=mandates[invoice.household_id], amount=invoice.total, debit_date=debit_date)
+            )
     return DirectDebit.objects.bulk_create(debits)

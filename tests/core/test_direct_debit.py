@@ -162,6 +162,9 @@ def test_issue_schedules_the_debit_of_households_under_direct_debit(family, othe
     debit = DirectDebit.objects.get()
     assert debit.invoice_id == mine.pk and debit.mandate == mandate
     assert debit.amount == mine.total and debit.debit_date == DEBIT_DAY
+    # A debited invoice falls due on its debit date, not 30 days after issue.
+    assert Invoice.objects.get(pk=mine.pk).due_date == DEBIT_DAY
+    assert Invoice.objects.get(pk=theirs.pk).due_date == datetime.date(2027, 2, 4)
     listed = {i.pk: i for i in Invoice.objects.with_balance()}
     assert listed[mine.pk].awaited_debit_date == DEBIT_DAY == Invoice.objects.get(pk=mine.pk).awaited_debit_date
     assert not listed[mine.pk].is_payable and not Invoice.objects.get(pk=mine.pk).is_payable
