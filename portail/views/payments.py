@@ -112,7 +112,8 @@ def basket_change(request):
         elif action == "retirer":
             basket.discard(invoice.pk)
     request.session[BASKET_KEY] = sorted(basket)
-    anchor = f"#facture-{request.POST['invoice']}" if action in ("ajouter", "retirer") else "#panier"
+    # Back on the same button, or on the basket's heading: both take the focus the fragment gives.
+    anchor = f"#selection-facture-{invoice.pk}" if action in ("ajouter", "retirer") else "#panier-titre"
     return redirect(reverse("portail:invoices") + anchor)
 
 
