@@ -8,7 +8,6 @@ from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
-from core.models.payfip_simulator import PayfipSimulatorOperation
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "InvoiceRun",
     "Mandate",
     "News",
-    "PayfipSimulatorOperation",
     "Payment",
     "PaymentAllocation",
     "PaymentEvent",
