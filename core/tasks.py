@@ -67,3 +67,9 @@ def lapse_mandates():
     from core.services.mandates import mandates_lapse
 
     return len(mandates_lapse())
+
+
+def confirm_due_debit_batches():
+    from core.services.direct_debit import debit_batches_confirm_due
+
+    return len(debit_batches_confirm_due())

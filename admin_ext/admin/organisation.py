@@ -13,7 +13,7 @@ class RegieAdmin(BaseAdmin):
         (None, {"fields": ["name", "address", "invoice_prefix", "payfip_numcli"]}),
         ("Prélèvement SEPA", {"fields": [
             "sepa_creditor_id", ("sepa_creditor_iban", "sepa_creditor_bic"), ("sepa_notice_days", "sepa_debit_day"),
-            "sepa_parent_can_sign", ("sepa_reject_fee", "sepa_max_rejects"),
+            ("sepa_parent_can_sign", "sepa_auto_confirm"), ("sepa_reject_fee", "sepa_max_rejects"),
         ]}),
     ]
 

@@ -8,6 +8,7 @@ from django.db import migrations, models
 
 
 LAPSE_SCHEDULE = "Mandats de prélèvement caducs (36 mois)"
+CONFIRM_SCHEDULE = "Lots de prélèvements confirmés à leur date"
 
 
 def sync_roles(apps, schema_editor):
@@ -23,15 +24,14 @@ def sync_roles(apps, schema_editor):
     roles_sync(apps=apps)
 
 
-def create_lapse_schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.update_or_create(
-        name=LAPSE_SCHEDULE,
-        defaults={"func": "core.tasks.lapse_mandates", "schedule_type": "D", "repeats": -1},
-    )
+def create_schedules(apps, schema_editor):
+    Schedule = apps.get_model("django_q", "Schedule")
+    for name, func in ((LAPSE_SCHEDULE, "core.tasks.lapse_mandates"), (CONFIRM_SCHEDULE, "core.tasks.confirm_due_debit_batches")):
+        Schedule.objects.update_or_create(name=name, defaults={"func": func, "schedule_type": "D", "repeats": -1})
 
 
-def delete_lapse_schedule(apps, schema_editor):
-    apps.get_model("django_q", "Schedule").objects.filter(name=LAPSE_SCHEDULE).delete()
+def delete_schedules(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name__in=[LAPSE_SCHEDULE, CONFIRM_SCHEDULE]).delete()
 
 
 class Migration(migrations.Migration):
@@ -41,6 +41,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name='regie',
+            name='sepa_auto_confirm',
+            field=models.BooleanField(default=False, help_text='Sinon, un agent confirme chaque lot transmis. Un rejet reçu ensuite reste saisissable.', verbose_name='encaissement confirmé à la date de prélèvement'),
+        ),
         migrations.CreateModel(
             name='DebitBatch',
             fields=[
@@ -268,6 +273,6 @@ class Migration(migrations.Migration):
             model_name='directdebit',
             constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='directdebit_amount_positive'),
         ),
-        migrations.RunPython(create_lapse_schedule, delete_lapse_schedule),
+        migrations.RunPython(create_schedules, delete_schedules),
         migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

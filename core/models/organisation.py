@@ -47,6 +47,11 @@ class Regie(models.Model):
         default=False,
         help_text="Sinon, un agent valide chaque mandat après réception du mandat signé.",
     )
+    sepa_auto_confirm = models.BooleanField(
+        "encaissement confirmé à la date de prélèvement",
+        default=False,
+        help_text="Sinon, un agent confirme chaque lot transmis. Un rejet reçu ensuite reste saisissable.",
+    )
     sepa_reject_fee = models.DecimalField(
         "frais de rejet (€)", max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )

@@ -209,6 +209,23 @@ def debit_batch_confirm(*, batch_id: int, by: User | None = None, now: datetime.
     return batch
 
 
+def debit_batches_confirm_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """For régies that chose it, a sent batch is confirmed on its debit date (each in its own
+    transaction). Returns the confirmed batches' ids."""
+    now = now or timezone.now()
+    due = DebitBatch.objects.filter(
+        status=DebitBatch.Status.SENT, regie__sepa_auto_confirm=True, debit_date__lte=timezone.localdate(now)
+    ).order_by("debit_date", "pk")
+    confirmed = []
+    for batch_id in due.values_list("pk", flat=True):
+        try:
+            debit_batch_confirm(batch_id=batch_id, now=now)
+        except DirectDebitError:  # confirmed meanwhile by staff
+            continue
+        confirmed.append(batch_id)
+    return confirmed
+
+
 @transaction.atomic
 def direct_debit_reject(
     *, debit_id: int, code: str, by: User | None = None, now: datetime.datetime | None = None

@@ -343,3 +343,16 @@ def test_unknown_reject_code_is_refused(family, regie):
 def test_reject_reasons_are_french():
     assert dd.REJECT_REASONS["AC04"] == "Compte clôturé"
     assert dd.REJECT_REASONS["MD01"] == "Pas de mandat"
+
+
+def test_a_regie_may_have_sent_batches_confirmed_on_their_date(family, other_family, regie, town):
+    mandate = active_mandate(family, regie)
+    invoice, batch, _ = _sent_debit(family, regie, mandate)
+    assert dd.debit_batches_confirm_due(now=NOW) == []  # staff confirm by default
+    regie.sepa_auto_confirm = True
+    regie.save()
+    before = datetime.datetime(2027, 2, 9, 12, 0, tzinfo=datetime.UTC)
+    assert dd.debit_batches_confirm_due(now=before) == []  # not before its debit date
+    on_the_day = datetime.datetime(2027, 2, 10, 6, 0, tzinfo=datetime.UTC)
+    assert dd.debit_batches_confirm_due(now=on_the_day) == [batch.pk]
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
