@@ -236,7 +236,9 @@ def direct_debit_reject(
     now = now or timezone.now()
     if code not in REJECT_REASONS:
         raise DirectDebitError("Motif de rejet inconnu.")
-    debit = DirectDebit.objects.select_for_update().select_related("mandate__regie", "invoice", "payment").get(pk=debit_id)
+    debit = (
+        DirectDebit.objects.select_for_update(of=("self",)).select_related("mandate__regie", "invoice", "payment").get(pk=debit_id)
+    )
     if debit.status not in (DirectDebit.Status.SENT, DirectDebit.Status.COLLECTED):
         raise DirectDebitError("Seul un prélèvement transmis ou encaissé peut être rejeté.")
     list(Invoice.objects.filter(pk=debit.invoice_id).locked_with_balance())
