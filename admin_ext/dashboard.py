@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from admin_ext.formatting import euros
 from core.constants import ZERO
-from core.models import Booking, EnrolmentRequest, Guardian, Household, Invoice, InvoiceRun, Payment
+from core.models import Booking, DirectDebit, EnrolmentRequest, Guardian, Household, Invoice, InvoiceRun, Mandate, Payment
 from core.services.headcounts import headcounts_compute
 from core.services.reminders import overdue_age_sums, overdue_ages
 
@@ -155,6 +155,27 @@ def payment_figures(now):
     return figures
 
 
+def direct_debit_figures(today):
+    """Households under direct debit, mandates to validate, the next debit date with its count and
+    amount, and this month's rejects."""
+    mandates = Mandate.objects.aggregate(
+        households=Count("household", distinct=True, filter=Q(status=Mandate.Status.ACTIVE)),
+        pending=Count("pk", filter=Q(status=Mandate.Status.PENDING)),
+    )
+    next_debits = (
+        DirectDebit.objects.filter(status=DirectDebit.Status.SCHEDULED, debit_date__gte=today)
+        .values("debit_date").annotate(count=Count("pk"), amount=Sum("amount")).order_by("debit_date").first()
+    ) or {"debit_date": None, "count": 0, "amount": ZERO}
+    rejects = DirectDebit.objects.filter(
+        status=DirectDebit.Status.REJECTED, rejected_at__date__gte=today.replace(day=1)
+    ).aggregate(count=Count("pk"), amount=Coalesce(Sum("amount"), NO_AMOUNT))
+    return {**mandates, "next_date": next_debits["debit_date"], "next": next_debits, "rejects": rejects}
+
+
+def _plural(count, word):
+    return f"{count} {word}{'s' if count > 1 else ''}"
+
+
 def billing_figures(request, *, now=None):
     """Invoice and payment figures for the staff who may see them (None for the others)."""
     user = request.user
@@ -220,6 +241,36 @@ def billing_figures(request, *, now=None):
             for p in payments["latest"]
         ]
         billing["anomalies_href"] = f"{payment_list}?a_traiter=anomalies"
+    if user.has_perm("core.view_mandate") and user.has_perm("core.view_directdebit"):
+        debits = direct_debit_figures(today)
+        mandate_list, debit_list = reverse("admin:core_mandate_changelist"), reverse("admin:core_directdebit_changelist")
+        next_date = debits["next_date"]
+        billing["cards"] += [
+            {
+                "id": "direct-debit",
+                "title": "Foyers en prélèvement",
+                "value": debits["households"],
+                "note": f"{_plural(debits['pending'], 'mandat')} à valider",
+                "href": f"{mandate_list}?status__exact=pending",
+                "alert": bool(debits["pending"]),
+            },
+            {
+                "id": "next-debit",
+                "title": "Prochain prélèvement",
+                "value": f"{next_date:%d/%m/%Y}" if next_date else "—",
+                "note": f"{_plural(debits['next']['count'], 'facture')}, {euros(debits['next']['amount'])}"
+                if next_date else "Aucun prélèvement prévu",
+                "href": f"{debit_list}?status__exact=scheduled",
+            },
+            {
+                "id": "rejects",
+                "title": "Rejets du mois",
+                "value": debits["rejects"]["count"],
+                "note": euros(debits["rejects"]["amount"]),
+                "href": f"{debit_list}?rejets=mois",
+                "alert": bool(debits["rejects"]["count"]),
+            },
+        ]
     if can_runs:
         runs = InvoiceRun.objects.exclude(status=InvoiceRun.Status.ISSUED).select_related("regie")[:5]
         billing["runs"] = [

@@ -11,17 +11,22 @@ def render_pdf(template, context):
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
 
 
+def invoice_pdf_context(invoice):
+    from core.models import DirectDebit
+
+    return {
+        "invoice": invoice,
+        # The pre-notification of a household under direct debit: amount, date, RUM and ICS.
+        "debit": invoice.direct_debits.filter(status__in=DirectDebit.AWAITED_STATUSES).select_related("mandate").first(),
+        "lines": list(invoice.lines.select_related("child", "activity")),
+        "regie": invoice.regie,
+        "payer_name": invoice.payer_name,
+        "payer_address": invoice.payer_address,
+    }
+
+
 def render_invoice_pdf(invoice):
-    return render_pdf(
-        "invoices/invoice.html",
-        {
-            "invoice": invoice,
-            "lines": list(invoice.lines.select_related("child", "activity")),
-            "regie": invoice.regie,
-            "payer_name": invoice.payer_name,
-            "payer_address": invoice.payer_address,
-        },
-    )
+    return render_pdf("invoices/invoice.html", invoice_pdf_context(invoice))
 
 
 def render_credit_note_pdf(note):
@@ -67,3 +72,7 @@ def render_certificate_pdf(template, *, household, payer_name, payer_address, **
             **context,
         },
     )
+
+
+def render_mandate_pdf(mandate):
+    return render_pdf("invoices/mandate.html", {"mandate": mandate, "regie": mandate.regie, "payer_name": mandate.holder_name})

@@ -73,3 +73,15 @@ def send_reminders():
     from core.services.reminders import reminders_send
 
     return len(reminders_send())
+
+
+def lapse_mandates():
+    from core.services.mandates import mandates_lapse
+
+    return len(mandates_lapse())
+
+
+def confirm_due_debit_batches():
+    from core.services.direct_debit import debit_batches_confirm_due
+
+    return len(debit_batches_confirm_due())

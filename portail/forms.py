@@ -410,6 +410,8 @@ class FamilyAccountRequestForm(forms.Form):
 
     def address(self):
         return {k: self.cleaned_data.get(k, "") for k in ("address_line1", "address_line2", "postal_code", "city")}
+
+
 class AttestationForm(forms.Form):
     """« Attestation de paiement ou de présence » for a chosen period; the period's limits are
     checked by core.services.certificates."""
@@ -426,3 +428,41 @@ class AttestationForm(forms.Form):
         label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Indiquez la date de fin.", "invalid": "Saisissez une date valide."},
     )
+
+
+class MandateForm(forms.Form):
+    """Prélèvement automatique: the account to debit. The IBAN is checked by the mandate service
+    (schwifty), whose French message is shown beside the field."""
+
+    regie = forms.ModelChoiceField(label="Régie", queryset=None, empty_label=None)
+    holder_name = forms.CharField(
+        label="Titulaire du compte", max_length=70, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    iban = forms.CharField(
+        label="IBAN",
+        max_length=42,
+        help_text="Il figure sur votre RIB, par exemple FR76 3000 6000 0112 3456 7890 189.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+    sign = forms.BooleanField(
+        label="J'autorise la régie à prélever mes factures sur ce compte et je signe le mandat en cochant cette case.",
+        required=False,
+    )
+
+    def __init__(self, *args, regies, can_sign, with_regie=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regie"].queryset = regies
+        if not with_regie or regies.count() == 1:
+            self.fields["regie"].widget = forms.HiddenInput()
+            if regies.count() == 1:
+                self.fields["regie"].initial = regies.first().pk
+        if not with_regie:
+            del self.fields["regie"]
+        if not can_sign:
+            del self.fields["sign"]
+        for name, field in self.fields.items():
+            field.widget.attrs.setdefault("id", f"id_mandat_{name}")
+
+    def add_service_error(self, error):
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, str(error))

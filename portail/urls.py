@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portail.views import accounts, certificates, documents, enrolment_requests, pages, payment_endpoints, payments, reservations
+from portail.views import accounts, certificates, direct_debit, documents, enrolment_requests, pages, payment_endpoints, payments, reservations
 
 app_name = "portail"
 
@@ -26,6 +26,11 @@ urlpatterns = [
     path("factures/<int:invoice_id>/pdf/", payments.invoice_pdf, name="invoice_pdf"),
     path("factures/attestations/", certificates.attestations, name="attestations"),
     path("factures/attestations/fiscale/<int:year>/", certificates.tax_certificate, name="tax_certificate"),
+    path("factures/prelevement/", direct_debit.direct_debit, name="direct_debit"),
+    path("factures/prelevement/demande/", direct_debit.mandate_create, name="mandate_create"),
+    path("factures/prelevement/<int:mandate_id>/modifier/", direct_debit.mandate_change, name="mandate_change"),
+    path("factures/prelevement/<int:mandate_id>/revoquer/", direct_debit.mandate_cancel, name="mandate_cancel"),
+    path("factures/prelevement/<int:mandate_id>/mandat.pdf", direct_debit.mandate_pdf, name="mandate_pdf"),
     # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),

@@ -569,6 +569,92 @@ def _api_action(name, owner_effect):
     return check
 
 
+MANDATE_IBAN = "FR1420041010050500013M02606"
+
+
+def _mandate(ctx):
+    """The owner household's direct debit mandate (its RUM and full IBAN must never leak)."""
+    if getattr(ctx, "mandate", None) is None:
+        from core.services.mandates import mandate_request
+
+        regie = ctx.town.regie
+        regie.sepa_creditor_id, regie.sepa_creditor_iban = "FR12ZZZ123456", "FR7630006000011234567890189"
+        regie.save()
+        ctx.mandate = mandate_request(guardian=ctx.family.parent, regie=regie, holder_name="Jean TEST", iban=MANDATE_IBAN)
+        ctx.markers += [ctx.mandate.rum, MANDATE_IBAN]
+    return ctx.mandate
+
+
+def _mandate_intact(ctx):
+    from core.models import Mandate
+
+    mandate = Mandate.objects.get(pk=ctx.mandate.pk)
+    assert (mandate.status, mandate.iban, mandate.holder_name) == (Mandate.Status.PENDING, MANDATE_IBAN, "Jean TEST")
+
+
+def direct_debit(ctx, role, client):
+    mandate = _mandate(ctx)
+    response = client.get(reverse("portail:direct_debit"))
+    expect(ctx, role, response)
+    if role == "owner":
+        text = ctx.text(response)
+        assert mandate.rum in text and mandate.iban_masked in text
+        assert MANDATE_IBAN not in text  # masked, even to its owner
+
+
+def mandate_create(ctx, role, client):
+    _mandate(ctx)
+    response = client.post(
+        reverse("portail:mandate_create"), {"regie": ctx.town.regie.pk, "holder_name": "Pirate", "iban": "DE89370400440532013000"}
+    )
+    if role == "owner":
+        assert response.status_code == 400  # one live mandate per régie: change the existing one
+    else:
+        expect(ctx, role, response, owner=302)
+        if role == "other":
+            assert response.status_code == 302  # a mandate of their own household
+    _mandate_intact(ctx)
+
+
+def _mandate_post(name, data, owner_effect):
+    def check(ctx, role, client):
+        mandate = _mandate(ctx)
+        response = client.post(reverse(name, args=[mandate.pk]), data(mandate.pk))
+        if role == "owner":
+            assert response.status_code == 302
+            owner_effect(ctx)
+            return
+        if role == "other":
+            assert response.status_code == 404
+        expect(ctx, role, response)
+        _mandate_intact(ctx)
+
+    return check
+
+
+def _amended(ctx):
+    from core.models import Mandate
+
+    assert Mandate.objects.get(pk=ctx.mandate.pk).iban == "DE89370400440532013000"
+
+
+def _revoked(ctx):
+    from core.models import Mandate
+
+    assert Mandate.objects.get(pk=ctx.mandate.pk).status == Mandate.Status.REVOKED
+
+
+def mandate_pdf(ctx, role, client):
+    mandate = _mandate(ctx)
+    response = client.get(reverse("portail:mandate_pdf", args=[mandate.pk]))
+    if role == "owner":
+        assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    else:
+        if role == "other":
+            assert response.status_code == 404
+        expect(ctx, role, response)
+
+
 def _cleared(ctx):
     assert not BasketItem.objects.filter(pk=ctx.item.pk).exists()
 
@@ -597,6 +683,15 @@ ROUTES = {
     "portail:document_file": document_file,
     "portail:attestations": attestations,
     "portail:tax_certificate": tax_certificate,
+    "portail:direct_debit": direct_debit,
+    "portail:mandate_create": mandate_create,
+    "portail:mandate_change": _mandate_post(
+        "portail:mandate_change",
+        lambda pk: {f"m{pk}-holder_name": "Jean TEST", f"m{pk}-iban": "DE89370400440532013000"},
+        _amended,
+    ),
+    "portail:mandate_cancel": _mandate_post("portail:mandate_cancel", lambda pk: {"motif": "pirate"}, _revoked),
+    "portail:mandate_pdf": mandate_pdf,
     "portail:payment_notification": payment_notification,
     "portail:payment_return": payment_return,
     "portail:login": _public("portail:login"),

@@ -1,6 +1,21 @@
 from django.contrib import admin
 
-from admin_ext.admin import account_requests, accounts, activities, billing, bookings, documents, emails, enrolment_requests, households, news, organisation, payments, recovery  # noqa: F401
+from admin_ext.admin import (  # noqa: F401
+    account_requests,
+    accounts,
+    activities,
+    billing,
+    bookings,
+    direct_debit,
+    documents,
+    emails,
+    enrolment_requests,
+    households,
+    news,
+    organisation,
+    payments,
+    recovery,
+)
 
 # unfold's own admin/index.html comes first in the template search (its app is listed before
 # admin_ext); point the site at our dashboard template instead of shadowing by app order.

@@ -44,6 +44,7 @@ INVOICE_STATUS_COLOURS = {
     "Brouillon": "warning",
     "À payer": "danger",
     "Paiement en cours": "info",
+    "Prélèvement en cours": "info",
     "Payée": "success",
     "Annulée": "default",
     "Transmise au Trésor public": "warning",

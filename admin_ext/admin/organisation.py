@@ -15,9 +15,16 @@ class ReminderStepInline(TabularInline):
 
 @admin.register(Regie)
 class RegieAdmin(BaseAdmin):
-    list_display = ["name", "invoice_prefix", "payfip_numcli"]
+    list_display = ["name", "invoice_prefix", "payfip_numcli", "sepa_creditor_id"]
     search_fields = ["name"]
     inlines = [ReminderStepInline]
+    fieldsets = [
+        (None, {"fields": ["name", "address", "invoice_prefix", "payfip_numcli", "public_accountant"]}),
+        ("Prélèvement SEPA", {"fields": [
+            "sepa_creditor_id", ("sepa_creditor_iban", "sepa_creditor_bic"), ("sepa_notice_days", "sepa_debit_day"),
+            ("sepa_parent_can_sign", "sepa_auto_confirm"), ("sepa_reject_fee", "sepa_max_rejects"),
+        ]}),
+    ]
 
 
 @admin.register(School)

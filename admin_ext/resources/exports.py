@@ -4,7 +4,7 @@
 from import_export import fields, resources, widgets
 
 from admin_ext.resources.widgets import OuiNonWidget
-from core.models import Booking, Invoice, Payment
+from core.models import Booking, DebitBatch, Invoice, Mandate, Payment
 
 
 class BookingResource(resources.ModelResource):
@@ -109,3 +109,54 @@ class PaymentResource(resources.ModelResource):
 
     def dehydrate_reference(self, payment):
         return payment.refdet or payment.reference
+
+
+class MandateResource(resources.ModelResource):
+    """Direct debit mandates as listed (staff only: the full IBAN, as the bank needs it)."""
+
+    rum = fields.Field(attribute="rum", column_name="rum")
+    household = fields.Field(attribute="household__reference", column_name="foyer")
+    regie = fields.Field(attribute="regie__name", column_name="regie")
+    holder_name = fields.Field(attribute="holder_name", column_name="titulaire")
+    iban = fields.Field(attribute="iban", column_name="iban")
+    bic = fields.Field(attribute="bic", column_name="bic")
+    status = fields.Field(column_name="etat")
+    signed_on = fields.Field(attribute="signed_on", column_name="signe_le", widget=widgets.DateWidget("%d/%m/%Y"))
+    last_debit_on = fields.Field(
+        attribute="last_debit_on", column_name="dernier_prelevement", widget=widgets.DateWidget("%d/%m/%Y")
+    )
+    reject_count = fields.Field(attribute="reject_count", column_name="rejets")
+
+    class Meta:
+        model = Mandate
+        fields = ["rum", "household", "regie", "holder_name", "iban", "bic", "status", "signed_on", "last_debit_on",
+                  "reject_count"]
+        export_order = fields
+
+    def dehydrate_status(self, mandate):
+        return mandate.get_status_display()
+
+
+class DebitBatchResource(resources.ModelResource):
+    """Debit files as listed: date, count, total and their life."""
+
+    regie = fields.Field(attribute="regie__name", column_name="regie")
+    debit_date = fields.Field(attribute="debit_date", column_name="date_prelevement", widget=widgets.DateWidget("%d/%m/%Y"))
+    status = fields.Field(column_name="etat")
+    debit_count = fields.Field(attribute="debit_count", column_name="prelevements")
+    total = fields.Field(attribute="total", column_name="total", widget=widgets.DecimalWidget())
+    message_id = fields.Field(attribute="message_id", column_name="identifiant_message")
+    created_at = fields.Field(attribute="created_at", column_name="genere_le", widget=widgets.DateTimeWidget("%d/%m/%Y %H:%M"))
+    sent_at = fields.Field(attribute="sent_at", column_name="transmis_le", widget=widgets.DateTimeWidget("%d/%m/%Y %H:%M"))
+    confirmed_at = fields.Field(
+        attribute="confirmed_at", column_name="confirme_le", widget=widgets.DateTimeWidget("%d/%m/%Y %H:%M")
+    )
+
+    class Meta:
+        model = DebitBatch
+        fields = ["regie", "debit_date", "status", "debit_count", "total", "message_id", "created_at", "sent_at",
+                  "confirmed_at"]
+        export_order = fields
+
+    def dehydrate_status(self, batch):
+        return batch.get_status_display()

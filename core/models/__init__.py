@@ -5,6 +5,7 @@ from core.models.basket import Basket, BasketItem
 from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
 from core.models.documents import DocumentType, HouseholdDocument
+from core.models.direct_debit import DebitBatch, DirectDebit, Mandate
 from core.models.emails import EmailLog
 from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, EnrolmentRequest, RequestedService
 from core.models.households import Child, Guardian, Household, QuotientFamilial
@@ -28,6 +29,8 @@ __all__ = [
     "DocumentCounter",
     "DeadlineRule",
     "DocumentType",
+    "DebitBatch",
+    "DirectDebit",
     "EmailLog",
     "Enrolment",
     "EnrolmentCampaign",
@@ -42,6 +45,7 @@ __all__ = [
     "InvoiceLine",
     "InvoiceReminder",
     "InvoiceRun",
+    "Mandate",
     "News",
     "Payment",
     "PaymentAllocation",

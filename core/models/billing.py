@@ -109,11 +109,14 @@ class InvoiceQuerySet(models.QuerySet):
 
     def with_balance(self):
         """Annotate each invoice's money state in SQL, one query for a whole list: `credited_total`
-        (its credit notes), `paid_total` (its settled payments) and `balance_due`. The SQL twin of
+        (its credit notes), `paid_total` (its settled payments), `balance_due`, and
+        `awaited_debit_on` (the date of the direct debit it waits for, if any). The SQL twin of
         Invoice.credited_amount, paid_amount and balance, which read these annotations when present.
         Subqueries, not joins: joining both credit notes and allocations would multiply the sums."""
+        from core.models.direct_debit import DirectDebit
         from core.models.payments import PaymentAllocation
 
+        awaited = DirectDebit.objects.filter(invoice=OuterRef("pk"), status__in=DirectDebit.AWAITED_STATUSES).order_by()
         credited = CreditNote.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
         paid = PaymentAllocation.objects.filter(invoice=OuterRef("pk"), payment__status="paid").order_by()
         return self.annotate(
@@ -122,6 +125,7 @@ class InvoiceQuerySet(models.QuerySet):
                 Subquery(paid.values("invoice").annotate(s=Sum("amount")).values("s")), ZERO, output_field=MONEY
             ),
             balance_due=ExpressionWrapper(F("total") - F("credited_total") - F("paid_total"), output_field=MONEY),
+            awaited_debit_on=Subquery(awaited.values("debit_date")[:1]),
         )
 
     def locked_with_balance(self):
@@ -140,6 +144,7 @@ class Invoice(models.Model):
         DRAFT = "draft", "Brouillon"
         UNPAID = "unpaid", "À payer"
         PAYMENT_IN_PROGRESS = "payment_in_progress", "Paiement en cours"
+        DIRECT_DEBIT_IN_PROGRESS = "debit_in_progress", "Prélèvement en cours"
         PAID = "paid", "Payée"
         CANCELLED = "cancelled", "Annulée"
         TRANSMITTED = "transmitted", "Transmise au Trésor public"
@@ -148,6 +153,7 @@ class Invoice(models.Model):
     OPEN_STATUSES = (
         Status.UNPAID,
         Status.PAYMENT_IN_PROGRESS,
+        Status.DIRECT_DEBIT_IN_PROGRESS,
         Status.TRANSMITTED,
     )
     ARCHIVED_STATUSES = (Status.PAID, Status.CANCELLED)  # factures archivées
@@ -189,7 +195,11 @@ class Invoice(models.Model):
             models.UniqueConstraint(fields=["run", "household"], name="invoice_one_per_run_household"),
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="invoice_number_unique"),
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "unpaid", "payment_in_progress", "paid", "cancelled", "transmitted"]),
+                condition=Q(
+                    status__in=[
+                        "draft", "unpaid", "payment_in_progress", "debit_in_progress", "paid", "cancelled", "transmitted",
+                    ]
+                ),
                 name="invoice_status_valid",
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_positive"),
@@ -240,11 +250,27 @@ class Invoice(models.Model):
         """Handed over to the Trésor public: paid there, no longer to the régie."""
         return self.status in self.WITH_PUBLIC_ACCOUNTANT_STATUSES
 
+    def awaited_debit_date(self):
+        """The date of the direct debit this invoice waits for (scheduled or sent), else None. A
+        rejected or cancelled debit is not awaited any more."""
+        if hasattr(self, "awaited_debit_on"):  # InvoiceQuerySet.with_balance()
+            return self.awaited_debit_on
+        from core.models.direct_debit import DirectDebit
+
+        debit = self.direct_debits.filter(status__in=DirectDebit.AWAITED_STATUSES).values("debit_date").first()
+        return debit and debit["debit_date"]
+
     @property
     def is_payable(self):
         """Can be selected and paid, online or at the desk: issued, « à payer » (no attempt in
-        flight holds it, not handed over to the public accountant) and something still due."""
-        return self.is_issued and self.status == self.Status.UNPAID and self.balance > ZERO
+        flight holds it, not handed over to the public accountant), something still due, and no direct debit awaited for it (a rejected
+        debit makes it payable again)."""
+        return (
+            self.is_issued
+            and self.status == self.Status.UNPAID
+            and self.balance > ZERO
+            and self.awaited_debit_date is None
+        )
 
     def days_until_due(self, *, today):
         return (self.due_date - today).days if self.due_date else None

@@ -1,7 +1,7 @@
 """The town's organisation: régies, schools, school years and closures."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -29,6 +29,40 @@ class Regie(models.Model):
         help_text="Nom, adresse et horaires du comptable public qui recouvre les factures transmises ; "
         "affiché aux familles.",
     )
+    # SEPA direct debit (prélèvement): empty ICS = the régie offers no direct debit.
+    sepa_creditor_id = models.CharField(
+        "identifiant créancier SEPA (ICS)",
+        max_length=35,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,31}$", "ICS invalide (par exemple FR12ZZZ123456).")],
+        help_text="Vide : la régie ne propose pas le prélèvement.",
+    )
+    sepa_creditor_iban = models.CharField("IBAN du compte de la régie", max_length=34, blank=True)
+    sepa_creditor_bic = models.CharField("BIC du compte de la régie", max_length=11, blank=True)
+    sepa_notice_days = models.PositiveSmallIntegerField(
+        "délai de pré-notification (jours)",
+        default=14,
+        help_text="14 jours avant le prélèvement, sauf délai plus court prévu au contrat.",
+    )
+    sepa_debit_day = models.PositiveSmallIntegerField(
+        "jour du prélèvement dans le mois", default=10, validators=[MinValueValidator(1), MaxValueValidator(28)]
+    )
+    sepa_parent_can_sign = models.BooleanField(
+        "le parent signe le mandat en ligne",
+        default=False,
+        help_text="Sinon, un agent valide chaque mandat après réception du mandat signé.",
+    )
+    sepa_auto_confirm = models.BooleanField(
+        "encaissement confirmé à la date de prélèvement",
+        default=False,
+        help_text="Sinon, un agent confirme chaque lot transmis. Un rejet reçu ensuite reste saisissable.",
+    )
+    sepa_reject_fee = models.DecimalField(
+        "frais de rejet (€)", max_digits=10, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    sepa_max_rejects = models.PositiveSmallIntegerField(
+        "rejets avant suspension du mandat", default=2, validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         verbose_name = "régie"
@@ -37,6 +71,10 @@ class Regie(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def offers_direct_debit(self):
+        return bool(self.sepa_creditor_id and self.sepa_creditor_iban)
 
 
 class School(models.Model):

@@ -46,6 +46,7 @@ class Payment(models.Model):
         CHEQUE = "cheque", "Chèque"
         CESU = "cesu", "CESU"
         TRANSFER = "transfer", "Virement"
+        DIRECT_DEBIT = "debit", "Prélèvement"
 
     class Status(models.TextChoices):
         INITIATED = "initiated", "En cours"
@@ -117,10 +118,11 @@ class Payment(models.Model):
                 name="payment_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(method__in=["online", "cash", "cheque", "cesu", "transfer"]), name="payment_method_valid"
+                condition=Q(method__in=["online", "cash", "cheque", "cesu", "transfer", "debit"]), name="payment_method_valid"
             ),
             models.CheckConstraint(
-                condition=Q(method="online") | Q(status="paid"), name="manual_payment_is_paid"
+                # A direct debit may be refused (rejected by the bank) after it was collected.
+                condition=Q(method__in=["online", "debit"]) | Q(status="paid"), name="manual_payment_is_paid"
             ),
         ]
 

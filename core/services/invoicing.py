@@ -36,6 +36,7 @@ from core.services.billing import (
     payer_snapshot,
 )
 from core.services.calendar import ServiceCalendar
+from core.services.mandates import direct_debits_schedule
 
 logger = logging.getLogger("core.invoicing")
 
@@ -204,6 +205,8 @@ def invoice_run_issue(*, run_id: int, by: User | None = None, now: datetime.date
         invoice.issue_date, invoice.due_date, invoice.issued_at = issue_date, due_date, now
         invoice.status = Invoice.Status.UNPAID
         invoice.household_reference = invoice.household.reference
+    # Households under direct debit: each invoice's debit, announced (amount, date) on it.
+    direct_debits_schedule(invoices=invoices, issue_date=issue_date, now=now)
     Invoice.objects.bulk_update(
         invoices,
         ["payer_name", "payer_address", "payer_email", "sequence", "number", "issue_date", "due_date", "issued_at",

@@ -51,6 +51,9 @@ ROLE_PERMISSIONS = {
         # Hand-over to the public accountant (made through core.services.handover only).
         *_perms(("view", "add"), "handoverbatch"),
         *_perms(("view",), "handoveritem"),
+        # Direct debit: mandates, debits (rejects) and the bank files.
+        *_perms(("view", "change"), "mandate", "directdebit", "debitbatch"),
+        "core.manage_debitbatch",
     ],
     ADMINISTRATEUR: ALL_PERMISSIONS,
 }

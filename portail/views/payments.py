@@ -69,6 +69,7 @@ def invoices(request):
         invoice.due_label = _due_label(invoice, today)
         invoice.is_selected = invoice.pk in selected
         invoice.in_flight = invoice.status == Invoice.Status.PAYMENT_IN_PROGRESS
+        invoice.debit_in_progress = invoice.status == Invoice.Status.DIRECT_DEBIT_IN_PROGRESS
     response = render(
         request,
         "portail/invoices.html",

@@ -62,7 +62,8 @@ def _request(user):
 
 def test_billing_figures_for_a_regisseur_in_a_few_queries(ledger, regisseur, django_assert_num_queries):
     request = _request(regisseur)
-    with django_assert_num_queries(4):  # invoices, payment totals, latest payments, runs
+    # invoices, payment totals, latest payments, runs; direct debit: mandates, next debit, rejects
+    with django_assert_num_queries(7):
         billing = billing_figures(request, now=NOW)
     cards = {card["id"]: card for card in billing["cards"]}
     # 50,00 (59,20 less the 9,20 credit note) + 25,00 (40 less 15 paid) + 12,00; the paid invoice is not open.

@@ -19,6 +19,7 @@ from core.models import Payment
 from core.services import accounts
 from core.services import basket as basket_service
 from core.services.deadlines import PARIS
+from core.services.mandates import mandate_request
 from portail import urls as portail_urls
 from tests import factories
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
@@ -31,11 +32,11 @@ ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 LOGGED_OUT_PAGES = {"login", "password_reset", "password_reset_done", "activate", "password_reset_confirm"}
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "household", "contact_edit", "invoices", "archived_invoices",
-    "payment_return", "password_change", "email_change", "email_change_confirm",
+    "payment_return", "password_change", "email_change", "email_change_confirm", "direct_debit",
 }
 NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server notification
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
-    "payment_notification",
+    "payment_notification", "mandate_create", "mandate_change", "mandate_cancel", "mandate_pdf",
 }
 
 
@@ -67,6 +68,9 @@ def page_urls(family, town):
     invoice = factories.InvoiceFactory(regie=town.regie, household=family.household, total=Decimal("59.20"))
     payment = factories.PaymentFactory(household=family.household, regie=town.regie, status=Payment.Status.PAID)
     payment.allocations.create(invoice=invoice, amount=invoice.total)
+    town.regie.sepa_creditor_id, town.regie.sepa_creditor_iban = "FR12ZZZ123456", "FR7630006000011234567890189"
+    town.regie.save()
+    mandate_request(guardian=parent, regie=town.regie, holder_name="Jean TEST", iban="FR1420041010050500013M02606")
     newcomer = factories.GuardianFactory(household=family.household, email="nouveau@example.org", user=None)
     user = parent.user
     token = signing.dumps({"g": parent.pk, "from": parent.email, "to": "nouvelle@example.org"}, salt=accounts.EMAIL_CHANGE_SALT)

@@ -139,8 +139,8 @@ def test_open_and_archived_invoices_split_by_status(regie, household):
         extra = {"number": "", "issue_date": None, "due_date": None} if status == Invoice.Status.DRAFT else {}
         make_invoice(regie, household, "1.00", status=status, **extra)
     assert sorted(Invoice.objects.open().values_list("status", flat=True)) == [
-        "payment_in_progress", "transmitted", "unpaid"
+        "debit_in_progress", "payment_in_progress", "transmitted", "unpaid"
     ]
     assert sorted(Invoice.objects.archived().values_list("status", flat=True)) == ["cancelled", "paid"]
     # A handed-over invoice is still owed by the family, but no longer collected by the régie.
-    assert sorted(Invoice.objects.at_regie().values_list("status", flat=True)) == ["payment_in_progress", "unpaid"]
+    assert sorted(Invoice.objects.at_regie().values_list("status", flat=True)) == ["debit_in_progress", "payment_in_progress", "unpaid"]
