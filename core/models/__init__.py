@@ -9,6 +9,7 @@ from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payfip_simulator import PayfipSimulatorOperation
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
+from core.models.waiting_lists import WaitingListEntry
 
 __all__ = [
     "WEEKDAYS",
@@ -42,4 +43,5 @@ __all__ = [
     "SchoolYear",
     "Tariff",
     "User",
+    "WaitingListEntry",
 ]

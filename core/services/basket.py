@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core import emails
 from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
-from core.services import french_dates
+from core.services import french_dates, waiting_lists
 from core.services.bookings import CellState, Refusal, day_status, places_taken
 from core.services.calendar import ServiceCalendar, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
@@ -289,7 +289,9 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
             return result
         # Daily capacities: validations booking a capped activity take its row lock in turn, so that
         # each counts the places the previous one took (in id order: no deadlock).
-        capped = sorted({i.activity_id for i in items if i.action == Action.BOOK and i.activity.capacity is not None})
+        # A cancellation of a capped day takes the same lock: the place it frees goes to the day's
+        # waiting list in this transaction (see core.services.waiting_lists).
+        capped = sorted({i.activity_id for i in items if i.activity.capacity is not None})
         if capped:
             list(Activity.objects.select_for_update().filter(pk__in=capped).order_by("pk").values_list("pk", flat=True))
         rules = _Rules(
@@ -325,6 +327,9 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
         Booking.history.bulk_history_create(changed, update=True, default_user=guardian.user, default_date=now)
         if result.applied_count:
             _send_confirmation(guardian=guardian, result=result)
+        freed = {(b.activity_id, b.date) for b in result.cancelled if b.activity.capacity is not None}
+        if freed:
+            waiting_lists.waiting_lists_promote(places=freed, now=now)
         return result
 
 
