@@ -62,6 +62,7 @@ def sidebar_navigation(request):
             "title": "Réservations",
             "items": [
                 _item("Réservations", "event_available", "booking"),
+                _item("Listes d'attente", "hourglass_top", "waitinglistentry"),
                 _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
             ],

@@ -12,6 +12,8 @@ urlpatterns = [
     path("espace-famille/panier/changer/", reservations.basket_change, name="basket_change"),
     path("espace-famille/panier/vider/", reservations.basket_clear, name="basket_clear"),
     path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),
+    path("espace-famille/liste-attente/rejoindre/", reservations.waiting_list_join, name="waiting_list_join"),
+    path("espace-famille/liste-attente/<int:entry_id>/quitter/", reservations.waiting_list_leave, name="waiting_list_leave"),
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
     # Factures et paiements

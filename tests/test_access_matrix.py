@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from core.models import BasketItem, Booking, Guardian, Invoice, Payment
+from core.models import BasketItem, Booking, Guardian, Invoice, Payment, WaitingListEntry
 from core.services import invoicing
 from core.services.basket import basket_add
 from core.services.deadlines import PARIS
@@ -21,6 +21,7 @@ from tests.core.test_invoicing import DECEMBER, DECEMBER_DAYS, book
 
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=PARIS)
 MONDAY = datetime.date(2026, 12, 7)
+TUESDAY = datetime.date(2026, 12, 8)
 ROLES = ("anonymous", "other", "staff", "owner")  # the owner last: its checks change its data
 FIGURES = {"checks": 0}
 
@@ -376,6 +377,44 @@ def _api_action(name, owner_effect):
     return check
 
 
+def _full_tuesday(ctx):
+    """The activity's only place of Tuesday 8 December is the other household's."""
+    ctx.activity.capacity = 1
+    ctx.activity.save()
+    if not Booking.objects.filter(child=ctx.other.children[0], date=TUESDAY).exists():
+        factories.BookingFactory(child=ctx.other.children[0], activity=ctx.activity, date=TUESDAY)
+
+
+def waiting_list_join(ctx, role, client):
+    _full_tuesday(ctx)
+    url = reverse("portail:waiting_list_join")
+    response = client.post(url, {"day": f"{ctx.junior.pk}:{ctx.activity.pk}:{TUESDAY.isoformat()}"})
+    joined = WaitingListEntry.objects.filter(child=ctx.junior, date=TUESDAY, status="waiting")
+    if role == "owner":
+        assert response.status_code == 302 and joined.exists()
+        return
+    expect(ctx, role, response)
+    if role == "other":
+        assert response.status_code == 404
+    assert not joined.exists()
+
+
+def waiting_list_leave(ctx, role, client):
+    _full_tuesday(ctx)
+    entry, _ = WaitingListEntry.objects.get_or_create(
+        child=ctx.junior, activity=ctx.activity, date=TUESDAY, status="waiting", defaults={"position": 1, "joined_at": NOW}
+    )
+    response = client.post(reverse("portail:waiting_list_leave", kwargs={"entry_id": entry.pk}))
+    entry.refresh_from_db()
+    if role == "owner":
+        assert response.status_code == 302 and entry.status == "left"
+        return
+    expect(ctx, role, response)
+    if role == "other":
+        assert response.status_code == 404
+    assert entry.status == "waiting"
+
+
 def _cleared(ctx):
     assert not BasketItem.objects.filter(pk=ctx.item.pk).exists()
 
@@ -392,6 +431,8 @@ ROUTES = {
     "portail:basket_change": basket_change,
     "portail:basket_clear": _basket_action("portail:basket_clear", _cleared),
     "portail:basket_validate": _basket_action("portail:basket_validate", _validated),
+    "portail:waiting_list_join": waiting_list_join,
+    "portail:waiting_list_leave": waiting_list_leave,
     "portail:household": _page("portail:household", ("Junior", "Lise", "parent@example.org")),
     "portail:contact_edit": contact_edit,
     "portail:invoices": None,  # set below: needs the invoice number

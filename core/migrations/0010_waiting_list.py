@@ -5,6 +5,19 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def sync_roles(apps, schema_editor):
+    """The gestionnaire's waiting-list permissions (core.services.roles) now that the model exists."""
+    from django.contrib.auth.management import create_permissions
+
+    from core.services.roles import roles_sync
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_sync(apps=apps)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -44,4 +57,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'waiting')), fields=('child', 'activity', 'date'), name='waitinglist_one_wait_per_day'), models.CheckConstraint(condition=models.Q(('status__in', ['waiting', 'promoted', 'left', 'closed'])), name='waitinglist_status_valid')],
             },
         ),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]

@@ -141,7 +141,9 @@ def waiting_list_promote(
     return promoted
 
 
-def waiting_lists_promote(*, places: set[tuple[int, datetime.date]], now: datetime.datetime) -> list[WaitingListEntry]:
+def waiting_lists_promote(
+    *, places: set[tuple[int, datetime.date]], now: datetime.datetime | None = None
+) -> list[WaitingListEntry]:
     """`waiting_list_promote` for each (activity id, day) that got a place back, in a fixed order."""
     activities = Activity.objects.in_bulk({a for a, _ in places})
     promoted = []

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.models import Activity, BasketItem, Enrolment
+from core.models import Activity, BasketItem, Enrolment, WaitingListEntry
 from core.services import basket as basket_service
 from core.services import french_dates
-from core.services.bookings import CellState, Refusal, week_view
-from core.services.deadlines import PARIS
+from core.services import waiting_lists as waiting_list_service
+from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
+from core.services.deadlines import PARIS, deadline_label, is_past
 from portail.forms import PeriodForm
 from portail.views.base import guardian_required
 
@@ -64,6 +65,8 @@ def _cell_view(child_id, activity_id, cell):
         look = "locked-booked" if cell.is_booked else "locked"
         change = None
         hint = f"Délai dépassé le {cell.deadline_label}."
+    elif cell.closure_reason == FULL_REASON:
+        look, change, hint = "closed", None, "Complet : rejoignez la liste d'attente sous la grille."
     else:
         look, change, hint = "closed", None, cell.closure_reason
     return {
@@ -108,6 +111,42 @@ def _basket_groups(items):
     return groups
 
 
+def _waiting_lists(view, household, now):
+    """The household's places in waiting lists still to come, and the full days of the shown week
+    it may queue for (the service decides again when the parent asks)."""
+    today = now.astimezone(PARIS).date()
+    entries = list(
+        WaitingListEntry.objects.waiting().filter(child__household=household, date__gte=today)
+        .select_related("child", "activity__booking_rule").order_by("date", "activity__position", "child__first_name")
+    )
+    ranks = waiting_list_service.waiting_list_positions(entries)
+    waiting = set()
+    lines = []
+    for entry in entries:
+        waiting.add((entry.child_id, entry.activity_id, entry.date))
+        deadline = waiting_list_service.waiting_list_deadline(activity=entry.activity, day=entry.date)
+        lines.append({
+            "entry": entry,
+            "day": french_dates.short_label(entry.date),
+            "long_day": french_dates.long_label(entry.date),
+            "rank": ranks.get(entry.pk),
+            "is_closed": is_past(deadline, now=now),
+            "deadline": deadline_label(deadline),
+        })
+    full_days = [
+        {
+            "child_id": child.child_id, "first_name": child.first_name, "activity_id": row.activity_id,
+            "activity": row.activity_name, "date": cell.date, "long_day": french_dates.long_label(cell.date),
+        }
+        for child in view.children
+        for row in child.rows
+        for cell in row.cells
+        if cell.closure_reason == FULL_REASON and not cell.is_booked and cell.date >= today
+        and (child.child_id, row.activity_id, cell.date) not in waiting
+    ]
+    return {"lines": lines, "full_days": full_days}
+
+
 @guardian_required("espace-famille")
 def reservations(request):
     """Mes réservations: a week of the household's grid, the basket beside it, and the report of
@@ -122,6 +161,7 @@ def reservations(request):
         "grid": _grid(view),
         "basket_groups": _basket_groups(items),
         "basket_count": len(items),
+        "waiting": _waiting_lists(view, request.household, now),
         "report": request.session.pop(REPORT_KEY, None),
         "today": today,
         "is_current_week": view.week_start <= today <= view.week_end,
@@ -233,6 +273,50 @@ def basket_validate(request):
     elif not result.unchanged:
         messages.info(request, "Votre panier est vide : il n'y a rien à valider.")
     return _back_to_week(request)
+
+
+# --- Listes d'attente ----------------------------------------------------------------------------
+
+
+@guardian_required("espace-famille")
+@require_POST
+def waiting_list_join(request):
+    """« Rejoindre la liste d'attente » of a full day: `day` is `<child>:<activity>:<AAAA-MM-JJ>`."""
+    try:
+        child_id, activity_id, day = request.POST.get("day", "").split(":")
+        child_id, activity_id, day = int(child_id), int(activity_id), datetime.date.fromisoformat(day)
+    except ValueError:
+        return HttpResponseBadRequest("Jour invalide.")
+    child = get_object_or_404(request.household.children.all(), pk=child_id)
+    activity = get_object_or_404(Activity.objects.filter(is_active=True), pk=activity_id)
+    try:
+        entry = waiting_list_service.waiting_list_join(guardian=request.guardian, child=child, activity=activity, day=day)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        rank = waiting_list_service.waiting_list_positions([entry])[entry.pk]
+        messages.success(
+            request,
+            f"{child.first_name} est sur la liste d'attente « {activity.name} » du {french_dates.long_label(day)}, "
+            f"au rang {rank}. Si une place se libère, elle lui sera attribuée et vous recevrez un email.",
+        )
+    return _back_to_week(request, anchor="listes-attente")
+
+
+@guardian_required("espace-famille")
+@require_POST
+def waiting_list_leave(request, entry_id):
+    """« Quitter la liste d'attente »: another household's entry is not found."""
+    try:
+        entry = waiting_list_service.waiting_list_leave(guardian=request.guardian, entry_id=entry_id)
+    except WaitingListEntry.DoesNotExist:
+        raise Http404 from None
+    messages.info(
+        request,
+        f"{entry.child.first_name} n'est plus sur la liste d'attente « {entry.activity.name} » du "
+        f"{french_dates.long_label(entry.date)}.",
+    )
+    return _back_to_week(request, anchor="listes-attente")
 
 
 # --- Réserver sur une période ------------------------------------------------------------------------

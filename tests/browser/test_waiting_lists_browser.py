@@ -1,0 +1,56 @@
+"""A full day's waiting list in Chromium: the parent queues a child, sees the rank, gets the place
+when another family cancels, and leaves another list. Clock frozen as in test_reservations."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from playwright.sync_api import expect
+
+from core.models import Booking, EmailLog, WaitingListEntry
+from core.services.basket import basket_add, basket_validate
+from tests import factories
+from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.test_reservations import NOW, open_espace_famille
+
+THURSDAY, FRIDAY = datetime.date(2026, 12, 3), datetime.date(2026, 12, 4)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        yield
+
+
+def test_join_a_full_days_list_get_the_freed_place_and_leave_another(page, family, other_family, town, transactional_db):
+    activity = town.repas_maternelle
+    activity.capacity = 1
+    activity.save()
+    zoe = other_family.children[0]
+    for day in (THURSDAY, FRIDAY):
+        factories.BookingFactory(child=zoe, activity=activity, date=day)
+
+    open_espace_famille(page)
+    lists = page.locator("#listes-attente")
+    expect(lists.get_by_role("heading", name="Listes d'attente")).to_be_visible()
+    thursday_cell = page.get_by_role("button", name="Repas maternelle, jeudi 3 décembre : fermé (Complet)")
+    assert "liste d'attente" in thursday_cell.get_attribute("title")
+    lists.get_by_role("button", name="Rejoindre la liste d'attente : Junior, Repas maternelle, jeudi 3 décembre").click()
+    expect(page.get_by_text("au rang 1")).to_be_visible()
+    page.locator("#listes-attente").get_by_role("button", name="Rejoindre la liste d'attente : Junior, Repas maternelle, vendredi 4 décembre").click()
+    expect(page.locator("#listes-attente").get_by_text("rang 1").first).to_be_visible()
+    screenshot(page, "waiting-lists")
+    assert_no_serious_axe_violations(page)
+
+    basket_add(guardian=other_family.parent, child=zoe, activity=activity, day=THURSDAY, action="cancel", now=NOW)
+    basket_validate(guardian=other_family.parent, now=NOW)
+    assert Booking.objects.active().get(activity=activity, date=THURSDAY).child == family.children[0]
+    assert EmailLog.objects.filter(kind="waiting_list_promoted", recipient="parent@example.org").count() == 1
+
+    page.reload()
+    expect(page.get_by_role("button", name="Repas maternelle, jeudi 3 décembre : réservé", exact=True)).to_be_visible()
+    page.locator("#listes-attente").get_by_role("button", name="Quitter la liste : Junior, Repas maternelle, vendredi 4 décembre").click()
+    expect(page.get_by_text("n'est plus sur la liste d'attente")).to_be_visible()
+    assert WaitingListEntry.objects.get(date=FRIDAY).status == "left"
+    expect(page.locator("#listes-attente").get_by_text("Aucun enfant de votre foyer n'est sur une liste d'attente.")).to_be_visible()
+    assert_no_serious_axe_violations(page)
