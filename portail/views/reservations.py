@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.models import Activity, BasketItem, Enrolment, WaitingListEntry
 from core.services import basket as basket_service
+from core.services import estimates
 from core.services import french_dates
 from core.services import waiting_lists as waiting_list_service
 from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
@@ -104,6 +105,7 @@ def _basket_groups(items):
                 "day": french_dates.short_label(item.date),
                 "long_day": french_dates.long_label(item.date),
                 "problem": item.problem.message if item.problem else None,
+                "price": getattr(item, "price", None),
             }
             for item in child_items
         ]
@@ -156,7 +158,13 @@ def reservations(request):
     day = _requested_day(request.GET.get("date"), today)
     view = week_view(guardian=request.guardian, day=day, now=now)
     items = basket_service.basket_items(guardian=request.guardian, now=now)
+    # The month of the week's Thursday: a week spanning two months counts in the one holding most days.
+    prices = estimates.week_prices(
+        household=request.household, items=items, month=view.week_start + datetime.timedelta(days=3)
+    )
     context = {
+        "basket_effects": prices.effects,
+        "estimate": prices.estimate,
         "week": view,
         "grid": _grid(view),
         "basket_groups": _basket_groups(items),

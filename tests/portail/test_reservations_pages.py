@@ -327,7 +327,10 @@ def grow_household(family, town, children=4):
             basket_service.basket_add(guardian=family.parent, child=child, activity=activity, day=MONDAY, action="cancel")
 
 
-QUERIES = 15  # a fixed number: session, user, guardian, household, the week view, the basket
+# A fixed number: session, user, guardian, household, the week view, the basket (15); the waiting
+# lists (1); the prices: quotients (2), tariffs (2), régies (1), calendar (2), and per régie of the
+# household its month's bookings and attendance (2 × 2 régies here).
+QUERIES = 15 + 1 + 7 + 2 * 2
 
 
 def test_the_week_page_queries_do_not_grow_with_children_and_bookings(parent, family, town, django_assert_max_num_queries):
@@ -361,3 +364,28 @@ def test_the_demo_parent_sees_junior_booked_and_the_christmas_holidays(client, d
     assert 'aria-label="Repas maternelle, jeudi 17 décembre : réservé"' in html
     html = client.get(PAGE, {"date": "2026-12-21"}).text
     assert 'aria-label="Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)"' in html
+
+
+def test_the_basket_shows_each_changes_price_and_the_month_with_and_without_it(parent, family, town, django_assert_max_num_queries):
+    junior = family.children[0]
+    bracket = factories.QuotientBracketFactory(label="A", min_value=0, max_value=None)
+    factories.TariffFactory(activity=town.repas_maternelle, bracket=bracket, unit_price="3.70")
+    factories.TariffFactory(activity=town.repas_primaire, bracket=bracket, unit_price="3.90")
+    factories.TariffFactory(activity=town.garderie_soir, bracket=bracket, unit_price="1.50")
+    factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=MONDAY)
+    click(parent, book_value(junior, town.repas_maternelle, MONDAY + datetime.timedelta(days=1)))
+    click(parent, book_value(junior, town.repas_maternelle, MONDAY, action="cancel"))
+    click(parent, book_value(family.children[1], town.garderie_soir, MONDAY))
+
+    html = week(parent).content.decode()
+
+    assert "+3,70 €" in html and "-3,70 €" in html and "+1,50 €" in html
+    assert re.search(r"Décembre 2026 : <strong>\+1,50 €</strong>", html)
+    assert "Estimation de décembre 2026" in html
+    assert re.search(r"à ce jour : <strong>3,70 €</strong>, <strong>5,20 €</strong> avec votre panier", html)
+
+
+def test_the_estimate_says_so_when_a_tariff_is_missing(parent, family, town):
+    factories.BookingFactory(child=family.children[0], activity=town.repas_maternelle, date=MONDAY)
+    html = week(parent).content.decode()
+    assert "Estimation indisponible : un tarif manque" in html

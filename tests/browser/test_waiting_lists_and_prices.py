@@ -1,5 +1,6 @@
-"""A full day's waiting list in Chromium: the parent queues a child, sees the rank, gets the place
-when another family cancels, and leaves another list. Clock frozen as in test_reservations."""
+"""A full day's waiting list and the basket's prices in Chromium: the parent queues a child, sees
+the rank, gets the place when another family cancels, leaves another list; each change shows its
+price and the month its estimate. Clock frozen as in test_reservations."""
 
 import datetime
 from unittest import mock
@@ -53,4 +54,21 @@ def test_join_a_full_days_list_get_the_freed_place_and_leave_another(page, famil
     expect(page.get_by_text("n'est plus sur la liste d'attente")).to_be_visible()
     assert WaitingListEntry.objects.get(date=FRIDAY).status == "left"
     expect(page.locator("#listes-attente").get_by_text("Aucun enfant de votre foyer n'est sur une liste d'attente.")).to_be_visible()
+    assert_no_serious_axe_violations(page)
+
+
+def test_the_basket_prices_each_change_and_the_month_as_the_parent_clicks(page, family, town, transactional_db):
+    bracket = factories.QuotientBracketFactory(label="A", min_value=0, max_value=None)
+    for activity, price in ((town.repas_maternelle, "3.70"), (town.repas_primaire, "3.90"), (town.garderie_soir, "1.50")):
+        factories.TariffFactory(activity=activity, bracket=bracket, unit_price=price)
+    open_espace_famille(page)
+    estimate = page.locator("#estimation-mois")
+    expect(estimate).to_contain_text("Estimation de décembre 2026")
+    expect(estimate).to_contain_text("à ce jour : 0,00 €")
+
+    page.get_by_role("button", name="Repas maternelle, jeudi 3 décembre : non réservé", exact=True).click()
+    basket = page.locator("#panier")
+    expect(basket.locator(".basket-line__price")).to_have_text("+3,70 €")
+    expect(basket).to_contain_text("Décembre 2026 : +3,70 €")
+    expect(page.locator("#estimation-mois")).to_contain_text("3,70 € avec votre panier")
     assert_no_serious_axe_violations(page)
