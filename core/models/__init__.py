@@ -5,6 +5,7 @@ from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Inv
 from core.models.bookings import Attendance, Booking
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
+from core.models.model_weeks import ModelWeekDay
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payfip_simulator import PayfipSimulatorOperation
@@ -31,6 +32,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceRun",
+    "ModelWeekDay",
     "News",
     "PayfipSimulatorOperation",
     "Payment",
