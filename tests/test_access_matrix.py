@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
-from core.models import BasketItem, Booking, Guardian, Invoice, Payment, WaitingListEntry
+from core.models import BasketItem, Booking, Guardian, Invoice, ModelWeekDay, Payment, WaitingListEntry
 from core.services import invoicing
 from core.services.basket import basket_add
 from core.services.deadlines import PARIS
@@ -415,6 +415,25 @@ def waiting_list_leave(ctx, role, client):
     assert entry.status == "waiting"
 
 
+def model_week(ctx, role, client):
+    url = reverse("portail:model_week")
+    page = client.get(url)
+    expect(ctx, role, page)
+    field = f"semaine-{ctx.junior.pk}-{ctx.activity.pk}"
+    saved = client.post(url, {"action": "save", field: ["0"]})
+    applied = client.post(url, {
+        "action": "apply", "children": [ctx.junior.pk], "start": "2026-12-07", "end": "2026-12-13",
+    })
+    if role == "owner":
+        assert "Junior" in ctx.text(page) and saved.status_code == 302 and applied.status_code == 302
+        assert ModelWeekDay.objects.filter(child=ctx.junior).exists()
+        return
+    for response in (saved, applied):
+        expect(ctx, role, response, owner=302)
+    assert not ModelWeekDay.objects.exists()
+    assert BasketItem.objects.filter(child=ctx.junior).count() == 1  # only the owner's own item
+
+
 def _cleared(ctx):
     assert not BasketItem.objects.filter(pk=ctx.item.pk).exists()
 
@@ -428,6 +447,7 @@ ROUTES = {
     "portail:reservations": _page("portail:reservations", ("Junior", "Lise")),
     "portail:enrolments": _page("portail:enrolments", ("Junior", "Lise")),
     "portail:period": period,
+    "portail:model_week": model_week,
     "portail:basket_change": basket_change,
     "portail:basket_clear": _basket_action("portail:basket_clear", _cleared),
     "portail:basket_validate": _basket_action("portail:basket_validate", _validated),

@@ -18,11 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.models import Activity, BasketItem, Enrolment, WaitingListEntry
 from core.services import basket as basket_service
 from core.services import estimates
+from core.services import model_weeks as model_week_service
 from core.services import french_dates
 from core.services import waiting_lists as waiting_list_service
 from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
 from core.services.deadlines import PARIS, deadline_label, is_past
-from portail.forms import PeriodForm
+from portail.forms import ModelWeekApplyForm, ModelWeekForm, PeriodForm
 from portail.views.base import guardian_required
 
 REPORT_KEY = "portail_basket_report"
@@ -330,27 +331,35 @@ def waiting_list_leave(request, entry_id):
 # --- Réserver sur une période ------------------------------------------------------------------------
 
 
-def _period_report(result, children, activity):
+def _period_report(result, children, title="Réservation sur une période"):
     names = {c.pk: c.first_name for c in children}
+    activities = Activity.objects.in_bulk({s.activity_id for s in result.skipped if s.code == Refusal.IN_BASKET})
     skipped = [
-        f"{names[s.child_id]}, {activity.name}, {french_dates.short_label(s.date)} : déjà dans le panier."
+        f"{names[s.child_id]}, {activities[s.activity_id].name}, {french_dates.short_label(s.date)} : déjà dans le panier."
         if s.code == Refusal.IN_BASKET
         else s.reason
         for s in sorted(result.skipped, key=lambda s: (s.date, names[s.child_id]))
     ]
     return {
         "kind": "period",
-        "title": "Réservation sur une période",
+        "title": title,
         "added": len(result.added),
         "skipped": skipped,
     }
+
+
+def _period_done(request, result, children, start, title="Réservation sur une période"):
+    request.session[REPORT_KEY] = _period_report(result, children, title)
+    first = min((item.date for item in result.added), default=start)
+    return redirect(_week_url(first))
 
 
 @guardian_required("espace-famille")
 @require_http_methods(["GET", "POST"])
 def period(request):
     """« Réserver sur une période »: every chosen weekday between two dates, for one or several
-    children, lands in the basket for review; the days left out are listed with why."""
+    children and one activity or a whole service (« la cantine »), lands in the basket for review;
+    the days left out are listed with why."""
     household = request.household
     form = PeriodForm(request.POST or None, household=household, today=timezone.now().astimezone(PARIS).date())
     if request.method == "POST" and form.is_valid():
@@ -358,16 +367,52 @@ def period(request):
         children = list(data["children"])
         try:
             result = basket_service.basket_add_period(
-                guardian=request.guardian, children=children, activity=data["activity"], start=data["start"],
-                end=data["end"], weekdays=data["weekdays"],
+                guardian=request.guardian, children=children, activity=data["activity"], kind=data["kind"],
+                start=data["start"], end=data["end"], weekdays=data["weekdays"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            request.session[REPORT_KEY] = _period_report(result, children, data["activity"])
-            first = min((item.date for item in result.added), default=data["start"])
-            return redirect(_week_url(first))
+            return _period_done(request, result, children, data["start"])
     return render(request, "portail/period.html", {"form": form, "tab": "reservations"})
+
+
+# --- Semaine type ---------------------------------------------------------------------------------
+
+
+@guardian_required("espace-famille")
+@require_http_methods(["GET", "POST"])
+def model_week(request):
+    """« Ma semaine type »: save each child's usual days (one form), then apply them to a period,
+    several children and schools at once (the other form): the days land in the basket."""
+    household, today = request.household, timezone.now().astimezone(PARIS).date()
+    children = list(household.children.order_by("first_name"))
+    activities = model_week_service.model_week_activities(children=children)
+    weeks = model_week_service.model_week_of(children=children)
+    action = request.POST.get("action") if request.method == "POST" else None
+    week_form = ModelWeekForm(
+        request.POST if action == "save" else None, children=children, activities=activities, weeks=weeks
+    )
+    apply_form = ModelWeekApplyForm(request.POST if action == "apply" else None, household=household, today=today)
+    if action == "save" and week_form.is_valid():
+        for child, _ in week_form.groups:
+            model_week_service.model_week_save(guardian=request.guardian, child=child, days=week_form.days_of(child))
+        messages.success(request, "Semaine type enregistrée.")
+        return redirect(reverse("portail:model_week"))
+    if action == "apply" and apply_form.is_valid():
+        data = apply_form.cleaned_data
+        chosen = list(data["children"])
+        try:
+            result = model_week_service.basket_apply_model_week(
+                guardian=request.guardian, children=chosen, start=data["start"], end=data["end"], kind=data["kind"] or None,
+            )
+        except ValidationError as error:
+            apply_form.add_error(None, error)
+        else:
+            return _period_done(request, result, chosen, data["start"], title="Semaine type appliquée")
+    return render(
+        request, "portail/model_week.html", {"week_form": week_form, "apply_form": apply_form, "tab": "reservations"}
+    )
 
 
 # --- Mes inscriptions ----------------------------------------------------------------------------

@@ -72,3 +72,29 @@ def test_the_basket_prices_each_change_and_the_month_as_the_parent_clicks(page, 
     expect(basket).to_contain_text("Décembre 2026 : +3,70 €")
     expect(page.locator("#estimation-mois")).to_contain_text("3,70 € avec votre panier")
     assert_no_serious_axe_violations(page)
+
+
+def test_a_model_week_saved_then_applied_to_both_siblings_canteen(page, family, town, transactional_db):
+    open_espace_famille(page)
+    page.get_by_role("link", name="Ma semaine type").click()
+    page.get_by_role("heading", name="Ma semaine type").wait_for()
+    assert_no_serious_axe_violations(page)
+    page.get_by_role("group", name="Junior — Repas maternelle").get_by_label("Jeudi").check()
+    page.get_by_role("group", name="Lise — Repas primaire").get_by_label("Jeudi").check()
+    page.get_by_role("group", name="Lise — Garderie soir").get_by_label("Jeudi").check()
+    page.get_by_role("button", name="Enregistrer la semaine type").click()
+    expect(page.get_by_text("Semaine type enregistrée.")).to_be_visible()
+
+    apply = page.locator("form").filter(has=page.get_by_role("button", name="Ajouter au panier"))
+    apply.get_by_label("Junior TEST").check()
+    apply.get_by_label("Lise TEST").check()
+    apply.get_by_label("Service").select_option(label="La cantine")
+    apply.get_by_label("Du").fill("2026-12-03")
+    apply.get_by_label("Au (inclus)").fill("2026-12-10")
+    apply.get_by_role("button", name="Ajouter au panier").click()
+    expect(page.get_by_text("Semaine type appliquée")).to_be_visible()
+    basket = page.locator("#panier")
+    expect(basket.locator(".basket-line")).to_have_count(4)  # Thursdays 3 and 10, each child's own meal
+    expect(basket).to_contain_text("Repas primaire")
+    expect(basket).not_to_contain_text("Garderie soir")
+    assert_no_serious_axe_violations(page)

@@ -389,3 +389,44 @@ def test_the_estimate_says_so_when_a_tariff_is_missing(parent, family, town):
     factories.BookingFactory(child=family.children[0], activity=town.repas_maternelle, date=MONDAY)
     html = week(parent).content.decode()
     assert "Estimation indisponible : un tarif manque" in html
+
+
+# --- Semaine type, la cantine pour toute la fratrie -------------------------------------------------
+
+
+def test_period_booking_of_the_canteen_books_each_siblings_own_meal(parent, family, town):
+    junior, lise = family.children
+    form = parent.get(reverse("portail:period")).text
+    assert "La cantine (le repas de chaque enfant" in form
+    response = parent.post(reverse("portail:period"), {**period_data([junior, lise], town.repas_maternelle), "activity": "kind:meal"})
+    assert response.status_code == 302
+    added = sorted({(i.child.first_name, i.activity.name) for i in BasketItem.objects.all()})
+    assert added == [("Junior", "Repas maternelle"), ("Lise", "Repas primaire")]
+
+
+def test_model_week_page_saves_the_usual_days_then_applies_them_without_javascript(parent, family, town):
+    junior, lise = family.children
+    page = parent.get(reverse("portail:model_week")).text
+    assert "Junior — Repas maternelle" in page and "Lise — Garderie soir" in page
+    response = parent.post(reverse("portail:model_week"), {
+        "action": "save", f"semaine-{junior.pk}-{town.repas_maternelle.pk}": ["0", "3"],
+        f"semaine-{lise.pk}-{town.repas_primaire.pk}": ["0"],
+    })
+    assert response.status_code == 302
+    page = parent.get(reverse("portail:model_week")).text
+    assert re.search(rf'name="semaine-{junior.pk}-{town.repas_maternelle.pk}" value="3"[^>]*checked', page)
+
+    response = parent.post(reverse("portail:model_week"), {
+        "action": "apply", "children": [junior.pk, lise.pk], "kind": "meal", "start": "2026-12-07", "end": "2026-12-18",
+    })
+    assert response.status_code == 302 and response.url == f"{PAGE}?date=2026-12-07"
+    added = sorted((i.child.first_name, i.date.day) for i in BasketItem.objects.all())
+    assert added == [("Junior", 7), ("Junior", 10), ("Junior", 14), ("Junior", 17), ("Lise", 7), ("Lise", 14)]
+    assert "Semaine type appliquée" in parent.get(response.url).text
+
+
+def test_model_week_without_a_saved_week_says_so(parent, family):
+    response = parent.post(reverse("portail:model_week"), {
+        "action": "apply", "children": [family.children[0].pk], "start": "2026-12-07", "end": "2026-12-18",
+    })
+    assert response.status_code == 200 and "Aucune semaine type enregistrée" in response.text
