@@ -99,6 +99,7 @@ def sidebar_navigation(request):
             "title": "Comptes",
             "collapsible": True,
             "items": [
+                {"title": "Double authentification", "icon": "phonelink_lock", "link": reverse_lazy("staff_2fa_setup")},
                 _item("Utilisateurs", "manage_accounts", "user"),
                 {
                     "title": "Groupes",

@@ -72,8 +72,25 @@ SECRET_KEY = os.environ.get("SECRET_KEY") or "django-insecure-espace-famille-dev
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Public address of the portal, used in emails and in the PayFiP notification/return URLs.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+def local_site_url(host, port):
+    """The address of a development server listening on host:port (`make run`, scripts/run-server).
+    A wildcard address is reached through the loopback."""
+    host = host.strip("[]") or "127.0.0.1"
+    if host in {"0.0.0.0", "::"}:
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+# Public address of the portal, used in emails and in the PayFiP notification/return URLs. Unset,
+# it follows the development server's HOST and PORT, so `PORT=8001 make run` gets its own
+# PayFiP return and notification.
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or local_site_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT") or "8000")
+).rstrip("/")
 
 INSTALLED_APPS = [
     "unfold",
@@ -97,7 +114,11 @@ INSTALLED_APPS = [
     "django_q",
     "anymail",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
+    "core.payfip_simulator",
     "portail",
     "admin_ext",
     "fixtures",
@@ -111,6 +132,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "admin_ext.two_factor.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -214,6 +237,40 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "portail.throttling.axes_username"
 AXES_LOCKOUT_CALLABLE = "portail.throttling.lockout_response"
 
+
+def axes_client_address_settings(proxy_count):
+    """How django-axes (through django-ipware) finds the client's address. Without a proxy it is
+    the connection's. Behind `proxy_count` reverse proxies that each append the address they
+    received the request from to X-Forwarded-For (nginx's $proxy_add_x_forwarded_for), it is the
+    entry the first proxy appended: python-ipware counts the proxies listed in the header, which
+    the one connecting to gunicorn is not. Entries to its left were written by the client and are
+    ignored, so that a client cannot choose its address (not strict: a client that sends its own
+    header keeps its real address rather than falling back to the proxy's)."""
+    if proxy_count <= 0:
+        return {
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",),
+            "AXES_IPWARE_PROXY_COUNT": None,
+            "AXES_IPWARE_PROXY_ORDER": "left-most",
+            "IPWARE_STRICT": True,
+        }
+    return {
+        "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"),
+        "AXES_IPWARE_PROXY_COUNT": proxy_count - 1,
+        "AXES_IPWARE_PROXY_ORDER": "left-most",
+        "IPWARE_STRICT": False,
+    }
+
+
+# The number of reverse proxies in front of gunicorn (1 with the nginx of docs/deploiement.md).
+# 0 (default): the connection's address is the client's. Never set it where clients can reach
+# gunicorn directly: they could then pick their address.
+REVERSE_PROXY_COUNT = env_int("REVERSE_PROXY_COUNT", 0)
+_client_address = axes_client_address_settings(REVERSE_PROXY_COUNT)
+AXES_IPWARE_META_PRECEDENCE_ORDER = _client_address["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_IPWARE_PROXY_COUNT = _client_address["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_PROXY_ORDER = _client_address["AXES_IPWARE_PROXY_ORDER"]
+IPWARE_STRICT = _client_address["IPWARE_STRICT"]
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
 # French for the few strings of the admin's theme (django-unfold) that ship untranslated.
@@ -228,6 +285,8 @@ USE_TZ = True
 PUBLIC_HOLIDAYS_SUBDIVISION = os.environ.get("PUBLIC_HOLIDAYS_SUBDIVISION", "") or None
 
 TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
+# Staff two-factor authentication (core.services.two_factor): the name authenticator apps show.
+OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 
 # Households that left the town more than this many years ago are anonymised (RGPD); their
 # issued invoices are kept as accounting requires.

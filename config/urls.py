@@ -5,9 +5,12 @@ from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from admin_ext import two_factor
 from config.health import health
 
 urlpatterns = [
+    # Before the admin's own URLs, under its prefix: the admin's CSP and login apply.
+    path("admin/", include(two_factor.urlpatterns)),
     path("admin/", admin.site.urls),
     path("sante/", health, name="health"),
     path("api/v1/", include("portail.api.urls")),
@@ -30,7 +33,7 @@ if settings.BENCH_CEILING_VIEW:
 
 # The local PayFiP stand-in; its views also refuse to serve unless DEBUG or PAYFIP_SIMULATOR_ALLOWED.
 if settings.PAYMENT_BACKEND == "simulator":
-    urlpatterns.insert(0, path("simulateur-payfip/", include("core.payfip.urls")))
+    urlpatterns.insert(0, path("simulateur-payfip/", include("core.payfip_simulator.urls")))
 
 handler404 = "portail.views.errors.not_found"
 handler500 = "portail.views.errors.server_error"

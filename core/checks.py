@@ -28,7 +28,7 @@ def check_production_secrets(app_configs, **kwargs):
 
 @register()
 def check_payment_settings(app_configs, **kwargs):
-    from core.payfip.simulator import NOTIFICATION_MODES
+    from core.payfip_simulator.simulator import NOTIFICATION_MODES
     from core.payfip.validation import SAISIES
 
     errors = []

@@ -5,10 +5,11 @@ import re
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from core.models import Activity, Enrolment, Guardian, User
 from core.services import french_dates
+from portail.throttling import password_recheck
 
 
 class LoginForm(AuthenticationForm):
@@ -76,15 +77,31 @@ class EmailChangeForm(forms.Form):
         help_text="Par sécurité, confirmez votre mot de passe.",
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, request, **kwargs):
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_password(self):
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
+        if not password_recheck(self.request, self.user, password):
             raise forms.ValidationError("Mot de passe incorrect.")
         return password
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """« Changer de mot de passe »: the current password is checked like a login, its failures
+    counted with the login's."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        old_password = self.cleaned_data["old_password"]
+        if not password_recheck(self.request, self.user, old_password):
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
 
 
 PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from core.models import Activity, Child, DeadlineRule
 from tests import factories
@@ -31,6 +31,22 @@ def _tasks_run_inline():
     previous, Conf.SYNC = Conf.SYNC, True
     yield
     Conf.SYNC = previous
+
+
+@pytest.fixture(autouse=True)
+def _staff_force_login_passes_the_second_factor(monkeypatch):
+    """`client.force_login(staff)` stands for a staff member who completed the whole admin login,
+    second factor included (tests/factories.login_verified): the admin requires it of Régisseurs,
+    Administrateurs and superusers. `force_login(user, otp_verified=False)` stops after the
+    password, as the two-factor tests need."""
+    original = Client.force_login
+
+    def force_login(self, user, backend=None, *, otp_verified=True):
+        original(self, user, backend)
+        if otp_verified and user.is_staff:
+            factories.login_verified(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -29,6 +29,41 @@ class StaffFactory(UserFactory):
     email = factory.Sequence(lambda n: f"agent{n}@mairie.test")
 
 
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """A staff member's confirmed authenticator app (the second factor of the admin login)."""
+
+    class Meta:
+        model = "otp_totp.TOTPDevice"
+
+    user = factory.SubFactory(UserFactory)
+    name = "Application d'authentification"
+    confirmed = True
+
+
+def totp_code(device, *, at=None):
+    """The 6-digit code `device`'s app shows now (or at the Unix time `at`)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    generator = TOTP(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=device.drift)
+    generator.time = time.time() if at is None else at
+    return f"{generator.token():0{device.digits}d}"
+
+
+def login_verified(client, user):
+    """Log `user` into `client` having passed the second factor: a confirmed TOTP device (made
+    if needed) recorded on the session the way django_otp.login does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDeviceFactory(user=user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device
+
+
 class RoleStaffFactory(UserFactory):
     """A staff member who is not superuser: what they may do comes from their role group."""
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
 
+from admin_ext import two_factor
 from core.models import BasketItem, Booking, Guardian, Invoice, ModelWeekDay, Payment, WaitingListEntry
 from core.services import invoicing
 from core.services.basket import basket_add
@@ -37,7 +38,7 @@ class Ctx:
     """The owner household's data, every role's client, and what must never leak."""
 
     def __init__(self, family, other_family, staff_agent, town, captured):
-        self.family, self.other, self.town = family, other_family, town
+        self.family, self.other, self.town, self.staff = family, other_family, town, staff_agent
         self.junior, self.lise = family.children
         self.activity = town.repas_maternelle
         self.item = basket_add(guardian=family.parent, child=self.junior, activity=self.activity, day=MONDAY, action="book")
@@ -316,6 +317,36 @@ def email_change_confirm(ctx, role, client):
     ctx.owner_data_intact()
 
 
+# --- Staff two-factor pages (admin_ext.two_factor, under /admin/) --------------------------------------
+
+
+def _staff_two_factor(name):
+    """Nobody but staff reaches them (parents and anonymous go to the admin's login); a staff
+    member past the second factor sees the setup page or is sent on from the verification; one
+    past the password only is held there."""
+
+    def check(ctx, role, client):
+        url = reverse(name)
+        for response in (client.get(url), client.post(url, {"code": "123456", "next": "/admin/"})):
+            if role == "staff":
+                if name == "staff_2fa_setup":
+                    assert response.status_code == 200 and "Double authentification" in ctx.text(response)
+                else:
+                    assert response.status_code == 302 and response.url == reverse("admin:index")
+            else:
+                assert response.status_code == 302 and response.url.startswith(reverse("admin:login")), response
+            ctx.assert_private(response, role)
+        if role == "staff":
+            unverified = Client()
+            unverified.force_login(ctx.staff, otp_verified=False)
+            response = unverified.get(reverse("admin:index"))
+            assert response.status_code == 302 and response.url.startswith(reverse("staff_2fa_verify"))
+            assert unverified.get(url).status_code in (200, 302)
+            assert unverified.get(reverse("admin:index")).status_code == 302
+
+    return check
+
+
 # --- API ----------------------------------------------------------------------------------------------
 
 
@@ -471,6 +502,8 @@ ROUTES = {
     "portail:password_change": password_change,
     "portail:email_change": email_change,
     "portail:email_change_confirm": email_change_confirm,
+    "staff_2fa_setup": _staff_two_factor("staff_2fa_setup"),
+    "staff_2fa_verify": _staff_two_factor("staff_2fa_verify"),
     "api:children": _api_read("api:children"),
     "api:week": _api_read("api:week"),
     "api:basket": _api_read("api:basket"),
@@ -503,6 +536,8 @@ def declared_routes():
         _, sub = resolver.namespace_dict[namespace]
         names |= {f"{namespace}:{p.name}" for p in sub.url_patterns if getattr(p, "name", None)}
         assert all(getattr(p, "name", None) for p in sub.url_patterns), f"an unnamed route in {namespace}"
+    # The staff pages served outside the admin site's own URLs.
+    names |= {p.name for p in two_factor.urlpatterns}
     return names
 
 

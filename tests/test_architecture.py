@@ -10,15 +10,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The PayFiP simulator still lives in core/payfip/ beside the protocol client: these files read
-# and write its table (PayfipSimulatorOperation) and the régies. They are the only exception to
-# "the client knows no table", until the simulator becomes its own app.
-PAYFIP_SIMULATOR_FILES = {"core/payfip/simulator.py", "core/payfip/views.py", "core/payfip/urls.py"}
-
 # (files, forbidden module prefixes, why)
 RULES = [
     ("core/models", ("core.services",), "a model never imports a service: checks that need queries live in the services"),
-    ("core/payfip", ("core.models", "core.services"), "the PayFiP client speaks the protocol and knows no table"),
+    ("core/payfip", ("core.models", "core.services", "core.payfip_simulator"), "the PayFiP client speaks the protocol and knows no table"),
+    ("core/payfip_simulator", ("core.models", "core.services"), "the simulator plays DGFiP: it knows its own table, never the domain's"),
     ("portail", ("admin_ext",), "the portal and the admin are independent: both import core only"),
     ("admin_ext", ("portail",), "the portal and the admin are independent: both import core only"),
     ("core", ("portail", "admin_ext"), "core is imported by the portal and the admin, never the other way"),
@@ -62,8 +58,7 @@ def violations(folder, forbidden, *, exempt=frozenset()):
 
 @pytest.mark.parametrize(("folder", "forbidden", "why"), RULES, ids=[f"{r[0]}-{'-'.join(r[1])}" for r in RULES])
 def test_the_layering_holds(folder, forbidden, why):
-    exempt = PAYFIP_SIMULATOR_FILES if folder == "core/payfip" else frozenset()
-    assert violations(folder, forbidden, exempt=exempt) == [], why
+    assert violations(folder, forbidden) == [], why
 
 
 def test_the_check_sees_lazy_and_relative_imports():

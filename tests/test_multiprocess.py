@@ -194,6 +194,15 @@ def _log_in(session, base, email, path="/connexion/"):
     assert response.status_code == 302, response.text[:500]
 
 
+def _pass_second_factor(session, base, user):
+    """The admin's step after the password (required of a superuser): the code of their app."""
+    device = factories.TOTPDeviceFactory(user=user)
+    path = "/admin/securite/verification/"
+    assert session.get(f"{base}{path}", timeout=10).status_code == 200
+    response = _post(session, f"{base}{path}", {"code": factories.totp_code(device), "next": "/admin/"})
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/", response.text[:500]
+
+
 def _post(session, url, data=None, **kwargs):
     """A form POST the way a browser sends it: the CSRF token of the session, no redirect followed."""
     return session.post(url, {**(data or {}), "csrfmiddlewaretoken": _csrf(session)}, headers={"Referer": url},
@@ -241,7 +250,7 @@ OCTOBER_DAYS = [datetime.date(2026, 10, d) for d in (5, 6, 8, 9)]
 def test_a_payment_walks_across_two_web_processes_and_the_workers(stack, transactional_db, family, town, staff_agent):
     from django_q.models import Schedule
 
-    from core.models import PayfipSimulatorOperation
+    from core.payfip_simulator.models import PayfipSimulatorOperation
 
     web_a, web_b = stack.web_a, stack.web_b
     # The periodic reconciliation would conclude the attempt too: hold it off, so that what
@@ -257,6 +266,7 @@ def test_a_payment_walks_across_two_web_processes_and_the_workers(stack, transac
     # A and a worker renders the PDF into the bucket and emails it.
     staff = requests.Session()
     _log_in(staff, web_b, staff_agent.email, path="/admin/login/")
+    _pass_second_factor(staff, web_b, staff_agent)
     response = _post(staff, f"{web_b}/admin/core/invoicerun/add/", {"regie": town.regie.pk, "month": "15/10/2026", "due_date": ""})
     assert response.status_code == 302, response.text[:2000]
     run = _until(lambda: InvoiceRun.objects.filter(status=InvoiceRun.Status.DRAFT).first(), "the draft computed by a worker")

@@ -86,3 +86,16 @@ def test_sessions_are_read_from_redis_when_every_web_process_shares_it():
     assert shared == "django.contrib.sessions.backends.cached_db"
     # Without Redis the cache is per process: sessions stay in the database alone.
     assert _settings_in_a_fresh_process({}, "settings.SESSION_ENGINE") == "django.contrib.sessions.backends.db"
+
+
+def test_site_url_follows_the_served_host_and_port_unless_it_is_set():
+    def site_url(**env):
+        plain = {"SITE_URL": "", "HOST": "", "PORT": ""}
+        return _settings_in_a_fresh_process({**plain, **env}, "settings.SITE_URL")
+
+    assert site_url() == "http://127.0.0.1:8000"
+    assert site_url(PORT="8001") == "http://127.0.0.1:8001"
+    assert site_url(HOST="localhost", PORT="8002") == "http://localhost:8002"
+    assert site_url(HOST="0.0.0.0", PORT="8003") == "http://127.0.0.1:8003"  # a wildcard is reached on the loopback
+    assert site_url(HOST="::1", PORT="8004") == "http://[::1]:8004"
+    assert site_url(SITE_URL="https://famille.valbourg.fr/", PORT="8001") == "https://famille.valbourg.fr"

@@ -1,11 +1,15 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from admin_ext.admin.base import BaseAdmin
 from core.models import User
+from core.services.accounts import user_send_password_reset
+from core.services.two_factor import two_factor_reset
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -36,6 +40,23 @@ class UserAdmin(DjangoUserAdmin, BaseAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["send_password_reset", "reset_two_factor"]
+
+    @admin.action(description="Envoyer un lien de réinitialisation", permissions=["change"])
+    def send_password_reset(self, request, queryset):
+        sent = [user.email for user in queryset if user_send_password_reset(user=user)]
+        if sent:
+            messages.success(request, f"Lien de réinitialisation envoyé à {', '.join(sent)}, à sa propre adresse.")
+
+    @admin.action(description="Réinitialiser la double authentification", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """For a lost phone: the next login leads to the setup page again (when it is required)."""
+        users = [user for user in queryset if two_factor_reset(user=user)]
+        if users:
+            names = ", ".join(user.email for user in users)
+            messages.success(request, f"Double authentification réinitialisée pour {names}.")
+        else:
+            messages.info(request, "Aucune double authentification à réinitialiser.")
 
 
 admin.site.unregister(Group)
@@ -44,3 +65,10 @@ admin.site.unregister(Group)
 @admin.register(Group)
 class GroupAdmin(DjangoGroupAdmin, BaseAdmin):
     pass
+
+
+# The second factor's secrets (authenticator keys, recovery codes) are never shown in the admin:
+# staff manage their own on the setup page, and an administrator can only reset them.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)

@@ -34,7 +34,15 @@ class EmailLogAdmin(BaseAdmin):
     exclude = ["body_html"]
     fieldsets = (
         (None, {"fields": (("kind", "status"), ("recipient", "household"), "subject")}),
-        ("Contenu", {"fields": ("html_preview", "body_text", "attachments")}),
+        (
+            "Contenu",
+            {
+                "fields": ("html_preview", "body_text", "attachments"),
+                "description": "Les liens personnels (activation, mot de passe oublié, changement d'email) ne sont "
+                "jamais conservés : ils apparaissent masqués. Pour aider un parent, utilisez l'action « Envoyer un "
+                "lien de réinitialisation » de Responsables.",
+            },
+        ),
         ("Envoi", {"fields": (("created_at", "sent_at"), ("attempts", "provider_message_id"), "error")}),
     )
 

@@ -4,9 +4,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.http import HttpResponse
-from django.urls import path
+from django.urls import path, reverse
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
@@ -16,7 +16,7 @@ from unfold.decorators import action, display
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, QuotientFamilial
-from core.services.accounts import guardian_send_activation
+from core.services.accounts import guardian_send_access_link, guardian_send_activation
 from core.services.rgpd import household_anonymise, household_export
 
 
@@ -147,6 +147,21 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
         return f"{value} €" if value is not None else "—"
 
 
+def send_access_link(request, guardians):
+    """Send each guardian a fresh link to their own address (reset, or activation when the
+    account was never activated): how staff help a parent who cannot log in, without ever
+    seeing a link themselves."""
+    sent, skipped = [], []
+    for guardian in guardians:
+        (sent if guardian_send_access_link(guardian=guardian) else skipped).append(guardian)
+    if sent:
+        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
+        messages.success(request, f"Lien de réinitialisation envoyé à {names}, à sa propre adresse.")
+    if skipped:
+        names = ", ".join(g.display_name for g in skipped)
+        messages.warning(request, f"Pas de lien envoyé à {names} : adresse email manquante ou compte désactivé.")
+
+
 @admin.register(Guardian)
 class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
@@ -155,7 +170,8 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_select_related = ["household"]
     autocomplete_fields = ["household"]
     readonly_fields = ["user", "email_verified_at"]
-    actions = ["send_activation_action"]
+    actions = ["send_activation_action", "send_access_link_action"]
+    actions_detail = ["send_access_link_detail"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -165,6 +181,16 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
     @admin.action(description="Envoyer l'activation", permissions=["change"])
     def send_activation_action(self, request, queryset):
         send_activation(request, queryset.select_related("household", "user"))
+
+    @admin.action(description="Envoyer un lien de réinitialisation", permissions=["change"])
+    def send_access_link_action(self, request, queryset):
+        send_access_link(request, queryset.select_related("household", "user"))
+
+    @action(description="Envoyer un lien de réinitialisation", icon="lock_reset", permissions=["change"])
+    def send_access_link_detail(self, request, object_id):
+        guardian = get_object_or_404(self.get_queryset(request).select_related("household", "user"), pk=object_id)
+        send_access_link(request, [guardian])
+        return redirect(reverse("admin:core_guardian_change", args=[guardian.pk]))
 
     @display(description="Compte activé", boolean=True)
     def has_account(self, obj):

@@ -40,13 +40,19 @@ class ToReviewFilter(admin.SimpleListFilter):
     parameter_name = "a_traiter"
 
     def lookups(self, request, model_admin):
-        return [("en_cours", "Paiements en ligne en cours"), ("anomalies", "Anomalies non vérifiées")]
+        return [
+            ("en_cours", "Paiements en ligne en cours"),
+            ("anomalies", "Anomalies non vérifiées"),
+            ("a_rembourser", "À rembourser"),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "en_cours":
             return queryset.in_flight()
         if self.value() == "anomalies":
             return queryset.filter(status=Payment.Status.MISMATCH, mismatch_reviewed_at__isnull=True)
+        if self.value() == "a_rembourser":
+            return queryset.to_refund()
         return queryset
 
 
@@ -125,23 +131,24 @@ class PaymentAdmin(ExportMixin, BaseAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     inlines = [AllocationInline, EventInline]
-    actions_detail = ["check_with_payfip", "review_mismatch"]
+    actions_detail = ["check_with_payfip", "record_refund", "review_mismatch"]
     resource_classes = [PaymentResource]
     formats = [XLSX, CSV]
     export_form_class = ExportForm
     readonly_fields = [
         "household", "regie", "guardian", "payer_email", "method", "status_badge", "amount_euros", "reference",
         "received_on", "recorded_by", "created_at", "concluded_at", "refdet", "numcli", "idop", "resultrans",
-        "numauto", "saisie", "transaction_at", "last_checked_at", "check_count", "detail_table", "error", "mismatch",
-        "mismatch_reviewed_at",
+        "numauto", "saisie", "transaction_at", "last_checked_at", "check_count", "watch_until", "detail_table", "error",
+        "mismatch", "mismatch_reviewed_at", "refund_badge", "refunded_at", "refunded_by",
     ]
     fieldsets = [
         (None, {"fields": [("household", "regie"), ("method", "status_badge", "amount_euros"),
                            ("guardian", "payer_email"), ("reference", "received_on", "recorded_by"),
                            ("created_at", "concluded_at")]}),
         ("Anomalie", {"fields": ["mismatch", "mismatch_reviewed_at", "error"]}),
+        ("Remboursement", {"fields": [("refund_badge", "refunded_at", "refunded_by")]}),
         ("PayFiP", {"fields": [("refdet", "numcli", "idop"), ("resultrans", "numauto", "saisie", "transaction_at"),
-                               ("last_checked_at", "check_count"), "detail_table"]}),
+                               ("last_checked_at", "check_count", "watch_until"), "detail_table"]}),
     ]
 
     def get_queryset(self, request):
@@ -158,6 +165,8 @@ class PaymentAdmin(ExportMixin, BaseAdmin):
             sections = [s for s in sections if s[0] != "PayFiP"]
         if not (obj.mismatch or obj.error):
             sections = [s for s in sections if s[0] != "Anomalie"]
+        if not obj.refund_due:
+            sections = [s for s in sections if s[0] != "Remboursement"]
         return sections
 
     def get_readonly_fields(self, request, obj=None):
@@ -191,6 +200,12 @@ class PaymentAdmin(ExportMixin, BaseAdmin):
     def status_badge(self, obj):
         return obj.get_status_display()
 
+    @display(description="Remboursement", label={"À rembourser": "danger", "Remboursé": "success"})
+    def refund_badge(self, obj):
+        if not obj.refund_due:
+            return "—"
+        return "À rembourser" if obj.refunded_at is None else "Remboursé"
+
     @display(description="Montant", ordering="amount")
     def amount_euros(self, obj):
         return euros(obj.amount)
@@ -214,12 +229,34 @@ class PaymentAdmin(ExportMixin, BaseAdmin):
     def has_check_with_payfip_permission(self, request, object_id=None):
         if not request.user.has_perm("core.view_payment"):
             return False
-        return object_id is None or Payment.objects.in_flight().filter(pk=object_id).exists()
+        asked = Payment.objects.in_flight() | Payment.objects.watched(now=timezone.now())
+        return object_id is None or asked.filter(pk=object_id).exists()
 
     @action(description="Interroger PayFiP", url_path="interroger", permissions=["check_with_payfip"], icon="sync")
     def check_with_payfip(self, request, object_id):
         payment = payments.payment_check(payment_id=int(object_id), source="régie")
         messages.info(request, f"État du paiement : {payment.get_status_display().lower()}.")
+        return redirect(reverse("admin:core_payment_change", args=[object_id]))
+
+    def has_record_refund_permission(self, request, object_id=None):
+        if not request.user.has_perm("core.add_payment"):
+            return False
+        return object_id is None or Payment.objects.to_refund().filter(pk=object_id).exists()
+
+    @action(
+        description="Marquer comme remboursé", url_path="rembourse", permissions=["record_refund"],
+        icon="currency_exchange", variant=ActionVariant.PRIMARY,
+        dialog={
+            "title": "Marquer le paiement comme remboursé",
+            "description": "PayFiP a encaissé ce paiement pour des factures déjà réglées : remboursez le payeur "
+            "(mandat de remboursement) puis enregistrez-le ici. La date et votre nom sont conservés.",
+            "form_class": ConfirmForm,
+            "form_submit_text": "Marquer comme remboursé",
+        },
+    )
+    def record_refund(self, request, form, object_id):
+        payments.payment_refund_record(payment_id=int(object_id), by=request.user, now=timezone.now())
+        messages.success(request, "Remboursement enregistré.")
         return redirect(reverse("admin:core_payment_change", args=[object_id]))
 
     def has_review_mismatch_permission(self, request, object_id=None):

@@ -8,7 +8,6 @@ from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.model_weeks import ModelWeekDay
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
-from core.models.payfip_simulator import PayfipSimulatorOperation
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 from core.models.waiting_lists import WaitingListEntry
 
@@ -34,7 +33,6 @@ __all__ = [
     "InvoiceRun",
     "ModelWeekDay",
     "News",
-    "PayfipSimulatorOperation",
     "Payment",
     "PaymentAllocation",
     "PaymentEvent",

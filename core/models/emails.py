@@ -18,6 +18,9 @@ class EmailLog(models.Model):
     attachments = models.JSONField(
         "pièces jointes", default=list, blank=True, help_text="Fichiers du stockage joints à l'envoi."
     )
+    # Which link that grants access the email carries, e.g. {"kind": "password_reset", "user": 3}:
+    # the link itself is built when the email is sent and never stored (core.emails).
+    access_link = models.JSONField("lien d'accès", null=True, blank=True, editable=False)
     household = models.ForeignKey(
         "core.Household", verbose_name="foyer", on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
     )

@@ -11,11 +11,24 @@ from django.db.models import Q
 # While an online attempt is younger than this, its invoices cannot be selected again; past it,
 # PayFiP's "result not known yet" means the attempt expired (an idop lives 15 minutes).
 ATTEMPT_HOLD = datetime.timedelta(minutes=20)
+# PayFiP can still conclude an attempt we gave up on (expired after P5, or abandoned: A) while the
+# payer's operation lives on there. Such an attempt is asked again until PayFiP gives a final answer
+# or purges the operation (P1), and at most this long after its start.
+LATE_RESULT_WATCH = datetime.timedelta(hours=24)
 
 
 class PaymentQuerySet(models.QuerySet):
     def in_flight(self):
         return self.filter(method=Payment.Method.ONLINE, status=Payment.Status.INITIATED)
+
+    def watched(self, *, now):
+        """Attempts given up on that PayFiP may still conclude: asked again by the reconciliation."""
+        return self.filter(
+            method=Payment.Method.ONLINE, status__in=Payment.WATCHED_STATUSES, watch_until__gt=now
+        ).exclude(idop="")
+
+    def to_refund(self):
+        return self.filter(refund_due=True, refunded_at__isnull=True)
 
     def settled(self):
         return self.filter(status=Payment.Status.PAID)
@@ -44,6 +57,7 @@ class Payment(models.Model):
         MISMATCH = "mismatch", "Anomalie à vérifier"
 
     MANUAL_METHODS = (Method.CASH, Method.CHEQUE, Method.CESU, Method.TRANSFER)
+    WATCHED_STATUSES = (Status.ABANDONED, Status.EXPIRED)
 
     uuid = models.UUIDField("identifiant", default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(
@@ -77,10 +91,18 @@ class Payment(models.Model):
     error = models.TextField("erreur", blank=True)
     mismatch = models.TextField("anomalie", blank=True)
     mismatch_reviewed_at = models.DateTimeField("anomalie vérifiée le", null=True, blank=True)
+    # Money PayFiP took for invoices already settled (another attempt, the desk): staff refund it.
+    refund_due = models.BooleanField("à rembourser", default=False)
+    refunded_at = models.DateTimeField("remboursé le", null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="remboursé par", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField("créé le", db_index=True)
     concluded_at = models.DateTimeField("conclu le", null=True, blank=True)
     last_checked_at = models.DateTimeField("dernière interrogation de PayFiP", null=True, blank=True)
     check_count = models.PositiveSmallIntegerField("interrogations de PayFiP", default=0)
+    watch_until = models.DateTimeField("PayFiP réinterrogé jusqu'au", null=True, blank=True, db_index=True)
 
     objects = PaymentQuerySet.as_manager()
 
@@ -116,6 +138,21 @@ class Payment(models.Model):
     @property
     def amount_cents(self):
         return int((self.amount * 100).to_integral_value())
+
+    def is_watched(self, *, now):
+        """Given up on (expired or abandoned), yet PayFiP may still conclude it: see LATE_RESULT_WATCH."""
+        return (
+            self.is_online and self.status in self.WATCHED_STATUSES and bool(self.idop)
+            and self.watch_until is not None and now < self.watch_until
+        )
+
+    def awaits_payfip(self, *, now):
+        """PayFiP may still give this attempt's result: worth asking (notification, return, staff)."""
+        return self.is_in_flight or self.is_watched(now=now)
+
+    @property
+    def is_refund_pending(self):
+        return self.refund_due and self.refunded_at is None
 
     def log(self, kind, message, **data):
         return PaymentEvent.objects.create(payment=self, kind=kind, message=message, data=data)

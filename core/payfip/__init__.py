@@ -45,7 +45,13 @@ __all__ = [
     "get_backend",
     "normalize_objet",
     "refdet_from",
+    "simulator_enabled",
 ]
+
+
+def simulator_enabled():
+    """The local simulator (core.payfip_simulator) is the backend and may serve: never in production."""
+    return settings.PAYMENT_BACKEND == "simulator" and bool(settings.DEBUG or settings.PAYFIP_SIMULATOR_ALLOWED)
 
 
 def get_backend(*, regie):
@@ -58,9 +64,11 @@ def get_backend(*, regie):
     if backend == "payfip":
         endpoint, payment_url = settings.PAYFIP_ENDPOINT, settings.PAYFIP_PAYMENT_URL
     elif backend == "simulator":
-        from core.payfip.simulator import ensure_enabled
-
-        ensure_enabled()
+        if not simulator_enabled():
+            raise PayfipNotConfigured(
+                "Le simulateur PayFiP n'est disponible qu'en développement (DEBUG) ou en test "
+                "(PAYFIP_SIMULATOR_ALLOWED) : en production, PAYMENT_BACKEND=payfip."
+            )
         endpoint = settings.SITE_URL + reverse("payfip_simulator:soap")
         payment_url = settings.SITE_URL + reverse("payfip_simulator:payment")
     else:

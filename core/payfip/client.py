@@ -141,7 +141,7 @@ class PayfipClient:
         """recupererDetailClient: the régie's labels at PayFiP, to check the configuration."""
         answer = self.call(protocol.RECUPERER_DETAIL_CLIENT, {"numCli": self.numcli})
         labels = tuple(answer[name] for name in ("libelleN1", "libelleN2", "libelleN3") if answer.get(name))
-        return ClientDetail(numcli=self.numcli, labels=labels)
+        return ClientDetail(numcli=answer.get("numcli") or self.numcli, labels=labels)
 
     def payment_page_url(self, idop):
         separator = "&" if "?" in self.payment_url else "?"

@@ -44,7 +44,7 @@ RECUPERER_DETAIL_PAIEMENT = Operation(
 RECUPERER_DETAIL_CLIENT = Operation(
     "recupererDetailClient",
     ("numCli",),
-    ("libelleN1", "libelleN2", "libelleN3"),
+    ("libelleN1", "libelleN2", "libelleN3", "numcli"),
 )
 OPERATIONS = {op.name: op for op in (CREER_PAIEMENT, RECUPERER_DETAIL_PAIEMENT, RECUPERER_DETAIL_CLIENT)}
 
@@ -133,7 +133,13 @@ def parse_request(content):
     if operation is None:
         raise PayfipProtocolError(f"opération inconnue : {_local(call.tag)}")
     arg0 = next((child for child in call if _local(child.tag) == "arg0"), None)
-    return operation, _texts(arg0) if arg0 is not None else {}
+    if arg0 is None:
+        return operation, {}
+    # PayFiP's schemas leave arg0 and its fields unqualified: it refuses them in its own namespace.
+    qualified = [_local(e.tag) for e in (arg0, *arg0) if isinstance(e.tag, str) and etree.QName(e).namespace]
+    if qualified:
+        raise PayfipProtocolError(f"éléments qualifiés par un espace de noms, attendus sans : {', '.join(qualified)}")
+    return operation, _texts(arg0)
 
 
 def parse_response(operation, content):

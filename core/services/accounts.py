@@ -2,7 +2,8 @@
 
 Tokens need no table: the activation token is Django's password-reset HMAC computed over the
 guardian's state (it dies once the email is verified or the password set), and the email-change
-token is a signed payload that names the address it replaces (it dies once the address changed).
+token is a signed payload bound to the account's state: its address, when it was last verified and
+its password (it dies once the address changed, even back to the same one).
 """
 
 import datetime
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -54,6 +56,28 @@ def normalize_email(value: str | None) -> str:
     return (value or "").strip().lower()
 
 
+def password_reset_url(user: User) -> str:
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return _absolute(reverse("portail:password_reset_confirm", kwargs={"uidb64": uid, "token": token}))
+
+
+def build_access_link(spec: dict) -> str | None:
+    """The link an email's `access_link` names, built now with a fresh token, or None when its
+    account no longer exists. Called when the email is sent, never stored."""
+    kind = spec.get("kind")
+    if kind == "activation":
+        guardian = Guardian.objects.select_related("user").filter(pk=spec.get("guardian")).first()
+        return activation_url(guardian) if guardian else None
+    if kind == "password_reset":
+        user = User.objects.filter(pk=spec.get("user"), is_active=True).first()
+        return password_reset_url(user) if user else None
+    if kind == "email_change":
+        guardian = Guardian.objects.select_related("user").filter(pk=spec.get("guardian")).first()
+        return email_change_url(guardian, spec.get("to")) if guardian and spec.get("to") else None
+    return None
+
+
 def activation_url(guardian: Guardian) -> str:
     uid = urlsafe_base64_encode(force_bytes(guardian.pk))
     token = activation_token_generator.make_token(guardian)
@@ -79,8 +103,9 @@ def guardian_send_activation(*, guardian: Guardian) -> EmailLog | None:
     [log] = emails.queue_email(
         kind="account_activation",
         recipients=[guardian.email],
-        context={"guardian": guardian, "url": activation_url(guardian), "validity_days": _validity_days()},
+        context={"guardian": guardian, "validity_days": _validity_days()},
         household=guardian.household,
+        access_link={"kind": "activation", "guardian": guardian.pk},
     )
     return log
 
@@ -118,25 +143,38 @@ def password_reset_request(*, email: str) -> EmailLog | None:
         return None
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user is not None:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        guardian = Guardian.objects.filter(user=user).select_related("household").first()
-        [log] = emails.queue_email(
-            kind="password_reset",
-            recipients=[user.email],
-            context={
-                "user": user,
-                "guardian": guardian,
-                "url": _absolute(reverse("portail:password_reset_confirm", kwargs={"uidb64": uid, "token": token})),
-                "validity_days": _validity_days(),
-            },
-            household=guardian.household if guardian else None,
-        )
-        return log
+        return user_send_password_reset(user=user)
     guardian = Guardian.objects.filter(email__iexact=email, user__isnull=True).select_related("household").first()
     if guardian is not None:
         return guardian_send_activation(guardian=guardian)
     return None
+
+
+@transaction.atomic
+def user_send_password_reset(*, user: User) -> EmailLog | None:
+    """Email an active login a fresh « Choisir un nouveau mot de passe » link, to its own address;
+    returns the EmailLog, or None for an inactive login."""
+    if not user.is_active or not user.email:
+        return None
+    guardian = Guardian.objects.filter(user=user).select_related("household").first()
+    [log] = emails.queue_email(
+        kind="password_reset",
+        recipients=[user.email],
+        context={"user": user, "guardian": guardian, "validity_days": _validity_days()},
+        household=guardian.household if guardian else None,
+        access_link={"kind": "password_reset", "user": user.pk},
+    )
+    return log
+
+
+@transaction.atomic
+def guardian_send_access_link(*, guardian: Guardian) -> EmailLog | None:
+    """What staff send a parent who cannot log in: a new password-reset link to the guardian's
+    own address, or the activation link when the account was never activated. Staff never see
+    the link. Returns the EmailLog, or None when there is nowhere to send it."""
+    if guardian.user_id and guardian.user.is_active and guardian.has_activated_account:
+        return user_send_password_reset(user=guardian.user)
+    return guardian_send_activation(guardian=guardian)
 
 
 @transaction.atomic
@@ -169,38 +207,54 @@ def guardian_request_email_change(*, guardian: Guardian, new_email: str) -> Emai
         raise ValidationError("C'est déjà votre adresse email.")
     if _email_taken(new_email, guardian=guardian):
         raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
-    token = signing.dumps({"g": guardian.pk, "from": guardian.email, "to": new_email}, salt=EMAIL_CHANGE_SALT)
     [log] = emails.queue_email(
         kind="email_change",
         recipients=[new_email],
-        context={
-            "guardian": guardian,
-            "new_email": new_email,
-            "url": _absolute(reverse("portail:email_change_confirm", kwargs={"token": token})),
-            "validity_days": EMAIL_CHANGE_MAX_AGE // (24 * 3600),
-        },
+        context={"guardian": guardian, "new_email": new_email, "validity_days": EMAIL_CHANGE_MAX_AGE // (24 * 3600)},
         household=guardian.household,
+        access_link={"kind": "email_change", "guardian": guardian.pk, "to": new_email},
     )
     return log
+
+
+def _email_change_state(guardian, new_email):
+    """A digest of what the account is when the link is made: its address, when that address was
+    last proven, its password, and the change asked. Any later change of address (even back to
+    the same one), password or verification kills the link, so that it works once."""
+    verified = "" if guardian.email_verified_at is None else guardian.email_verified_at.isoformat()
+    password = guardian.user.password if guardian.user_id else ""
+    value = f"{guardian.pk}|{normalize_email(guardian.email)}|{verified}|{password}|{normalize_email(new_email)}"
+    return salted_hmac(EMAIL_CHANGE_SALT, value, algorithm="sha256").hexdigest()[:32]
+
+
+def email_change_url(guardian, new_email):
+    token = signing.dumps(
+        {"g": guardian.pk, "to": new_email, "s": _email_change_state(guardian, new_email)}, salt=EMAIL_CHANGE_SALT
+    )
+    return _absolute(reverse("portail:email_change_confirm", kwargs={"token": token}))
 
 
 @dataclass(frozen=True)
 class EmailChange:
     guardian: Guardian
     new_email: str
+    state: str
 
 
 def email_change_from_token(*, token: str) -> EmailChange | None:
-    """The pending change a confirmation link stands for, or None when it is wrong, expired or
-    already applied."""
+    """The pending change a confirmation link stands for, or None when it is wrong, expired, or
+    anything changed on the account since it was sent (it was applied, or another was)."""
     try:
         data = signing.loads(token, salt=EMAIL_CHANGE_SALT, max_age=EMAIL_CHANGE_MAX_AGE)
     except signing.BadSignature:
         return None
     guardian = Guardian.objects.select_related("user").filter(pk=data.get("g")).first()
-    if guardian is None or normalize_email(guardian.email) != normalize_email(data.get("from")):
+    new_email = data.get("to")
+    if guardian is None or not isinstance(new_email, str) or not isinstance(data.get("s"), str):
         return None
-    return EmailChange(guardian=guardian, new_email=data["to"])
+    if not constant_time_compare(data["s"], _email_change_state(guardian, new_email)):
+        return None
+    return EmailChange(guardian=guardian, new_email=new_email, state=data["s"])
 
 
 @transaction.atomic
@@ -214,6 +268,9 @@ def guardian_confirm_email_change(*, token: str, now: datetime.datetime | None =
     guardian = Guardian.objects.select_for_update(of=("self",)).select_related("user", "household").get(
         pk=change.guardian.pk
     )
+    # Checked again under the lock: of two clicks at once, the second finds the link dead.
+    if not constant_time_compare(change.state, _email_change_state(guardian, change.new_email)):
+        return None
     if _email_taken(change.new_email, guardian=guardian):
         raise ValidationError("Cette adresse email est déjà utilisée par un autre compte.")
     old_email = guardian.email

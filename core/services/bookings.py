@@ -151,7 +151,9 @@ class DayCell:
     can_change: bool  # a parent may put (or has put) a change for this day in the basket
     day_label: str  # "Lun. 18/09"
     status_label: str  # "réservé", "non réservé", "délai dépassé (réservé)", "fermé : Jour férié"
-    accessible_name: str  # "Repas maternelle, lundi 18 septembre : réservé"
+    # "Junior TEST, Repas maternelle, lundi 18 septembre : réservé": the child first, so that
+    # siblings' cells never sound alike (RGAA 11.9)
+    accessible_name: str
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ def _cell(*, child, activity, day, status, item):
         can_change=status.is_open,
         day_label=french_dates.column_label(day),
         status_label=status_label,
-        accessible_name=f"{activity.name}, {french_dates.long_label(day)} : {status_label}",
+        accessible_name=f"{child.full_name}, {activity.name}, {french_dates.long_label(day)} : {status_label}",
     )
 
 

@@ -20,7 +20,7 @@ from core import tasks
 from core.constants import CENT, ZERO
 from core.emails import queue_email
 from core.models import Guardian, Household, Invoice, Payment, PaymentAllocation, User
-from core.models.payments import ATTEMPT_HOLD
+from core.models.payments import ATTEMPT_HOLD, LATE_RESULT_WATCH
 from core.payfip import (
     Outcome,
     PayfipError,
@@ -175,15 +175,17 @@ def _fail_start(*, payment_id, error, now):
 
 # --- notification, return and reconciliation ------------------------------------------------------
 @transaction.atomic
-def payment_notify(*, payment_uuid: uuid.UUID | str, fields: Mapping[str, str]) -> Payment | None:
-    """A PayFiP notification carries no proof: record it and enqueue a fetch of the result."""
+def payment_notify(*, payment_uuid: uuid.UUID | str, fields: Mapping[str, str], now: datetime.datetime | None = None) -> Payment | None:
+    """A PayFiP notification carries no proof: record it and enqueue a fetch of the result (also
+    for an attempt given up on that PayFiP may still conclude)."""
+    now = now or timezone.now()
     payment = Payment.objects.select_for_update().filter(uuid=payment_uuid, method=Payment.Method.ONLINE).first()
     if payment is None:
         logger.warning("notification for an unknown payment %s: %s", payment_uuid, fields)
         return None
     idop = next((value for key, value in fields.items() if key.lower() == "idop"), "")
     payment.log("notification", "Notification de PayFiP reçue.", idop=idop[:64], matches=idop == payment.idop)
-    if payment.is_in_flight:
+    if payment.awaits_payfip(now=now):
         _enqueue_check(payment.pk)
     return payment
 
@@ -195,6 +197,8 @@ def payment_check(*, payment_id: int, now: datetime.datetime | None = None, sour
     now = now or timezone.now()
     with transaction.atomic():
         payment = Payment.objects.select_for_update().select_related("regie").get(pk=payment_id)
+        if payment.is_watched(now=now):
+            return _check_late(payment, now=now, source=source)
         if not payment.is_in_flight:
             return payment
         old = now - payment.created_at >= ATTEMPT_HOLD
@@ -213,7 +217,8 @@ def payment_check(*, payment_id: int, now: datetime.datetime | None = None, sour
                 payment.log("pending", f"Résultat pas encore connu de PayFiP ({source}).")
             return payment
         except UnknownOperation:
-            _conclude(payment, Payment.Status.EXPIRED, now=now, message="PayFiP ne connaît plus ce paiement : expiré.")
+            _conclude(payment, Payment.Status.EXPIRED, now=now, message="PayFiP ne connaît plus ce paiement : expiré.",
+                      watch=False)
             return payment
         except PayfipError as error:
             if error.retryable or not old:
@@ -224,13 +229,60 @@ def payment_check(*, payment_id: int, now: datetime.datetime | None = None, sour
         _record_detail(payment, detail)
         status = OUTCOME_STATUSES[detail.outcome]
         problems = _mismatches(payment, detail)
-        if status == Payment.Status.PAID and not problems:
-            problems = _already_settled(payment)
+        settled = _already_settled(payment) if status == Payment.Status.PAID and not problems else []
         if status == Payment.Status.PAID and problems:
             _flag_mismatch(payment, problems, now=now)
+        elif status == Payment.Status.PAID and settled:
+            _flag_overpayment(payment, settled, now=now)
         else:
             _conclude(payment, status, now=now, message=f"Résultat PayFiP {detail.resultrans or '?'} ({source}).")
         return payment
+
+
+def _check_late(payment, *, now, source):
+    """Ask PayFiP again about an attempt given up on (expired or abandoned): its payer's operation
+    may still end paid. A late payment settles its invoices, or, when they were settled meanwhile
+    (another attempt, the desk), is flagged for a refund. Watching stops at PayFiP's final answer
+    or when it purged the operation (P1). Called under the attempt's row lock."""
+    payment.last_checked_at, payment.check_count = now, payment.check_count + 1
+    payment.save(update_fields=["last_checked_at", "check_count"])
+    try:
+        detail = get_backend(regie=payment.regie).get_payment_detail(payment.idop)
+    except ResultNotYetKnown:
+        return payment
+    except UnknownOperation:
+        _stop_watching(payment, "PayFiP a purgé l'opération : plus aucun résultat à attendre.")
+        return payment
+    except PayfipError as error:
+        if not error.retryable:
+            payment.log("check_failed", f"Interrogation de PayFiP impossible ({source}) : {error}")
+        return payment
+    status = OUTCOME_STATUSES[detail.outcome]
+    if status == Payment.Status.ABANDONED:
+        return payment  # the payer's operation is still alive at PayFiP: it may yet be paid
+    _record_detail(payment, detail)
+    if status != Payment.Status.PAID:
+        payment.status = status
+        _stop_watching(payment, f"Résultat PayFiP {detail.resultrans or '?'} connu après coup ({source}).")
+        return payment
+    payment.watch_until = None
+    problems = _mismatches(payment, detail)
+    if problems:
+        _flag_mismatch(payment, problems, now=now)
+        return payment
+    settled = _already_settled(payment)
+    if settled:
+        _flag_overpayment(payment, settled, now=now)
+        return payment
+    payment.log("late_result", f"PayFiP a conclu le paiement après qu'il a été donné pour {payment.get_status_display().lower()}.")
+    _conclude(payment, Payment.Status.PAID, now=now, message=f"Résultat PayFiP {detail.resultrans} connu après coup ({source}).")
+    return payment
+
+
+def _stop_watching(payment, message):
+    payment.watch_until = None
+    payment.save()
+    payment.log("watch_ended", message)
 
 
 def _record_detail(payment, detail):
@@ -270,6 +322,12 @@ def _already_settled(payment):
     return problems
 
 
+def _flag_overpayment(payment, problems, *, now):
+    """PayFiP took the money for invoices settled meanwhile: never allocated, to refund."""
+    payment.refund_due = True
+    _flag_mismatch(payment, [*problems, f"{payment.amount} € à rembourser au payeur"], now=now)
+
+
 def _flag_mismatch(payment, problems, *, now):
     message = "Paiement PayFiP non conforme, à vérifier : " + " ; ".join(problems) + "."
     logger.error("payment %s: %s", payment.pk, message)
@@ -277,10 +335,15 @@ def _flag_mismatch(payment, problems, *, now):
     _conclude(payment, Payment.Status.MISMATCH, now=now, message=message, notify=False)
 
 
-def _conclude(payment, status, *, now, message, error="", notify=True):
-    """Move an in-flight attempt to its final state, release or settle its invoices, email the payer."""
+def _conclude(payment, status, *, now, message, error="", notify=True, watch=True):
+    """Move an attempt to its final state, release (if it held them) or settle its invoices, email
+    the payer. An attempt given up on (expired, abandoned) is watched for a late result unless
+    `watch` is off (PayFiP purged it)."""
+    held_invoices = payment.is_in_flight  # once given up on, a hold on its invoices is another attempt's
     payment.status, payment.concluded_at = status, now
     payment.error = error or payment.error
+    if watch and status in Payment.WATCHED_STATUSES and payment.idop and payment.watch_until is None:
+        payment.watch_until = payment.created_at + LATE_RESULT_WATCH
     payment.save()
     payment.log(status, message)
     invoice_ids = list(payment.allocations.values_list("invoice_id", flat=True))
@@ -288,7 +351,7 @@ def _conclude(payment, status, *, now, message, error="", notify=True):
         _settle_invoices(invoice_ids)
         if notify:
             _send_ticket(payment)
-    else:
+    elif held_invoices:
         Invoice.objects.filter(pk__in=invoice_ids, status=Invoice.Status.PAYMENT_IN_PROGRESS).update(
             status=Invoice.Status.UNPAID
         )
@@ -318,9 +381,12 @@ def _send_failure(payment):
 
 
 def payments_reconcile(*, now: datetime.datetime | None = None) -> list[int]:
-    """Re-poll every attempt still in flight, so a lost notification never loses a payment."""
+    """Re-poll every attempt still in flight, and those given up on that PayFiP may still conclude,
+    so neither a lost notification nor a late result loses a payment."""
+    now = now or timezone.now()
     checked = []
-    for payment_id in list(Payment.objects.in_flight().order_by("created_at").values_list("pk", flat=True)):
+    attempts = Payment.objects.in_flight() | Payment.objects.watched(now=now)
+    for payment_id in list(attempts.order_by("created_at").values_list("pk", flat=True)):
         try:
             payment_check(payment_id=payment_id, now=now, source="rapprochement")
         except Exception:  # one broken attempt must not stop the others
@@ -383,6 +449,21 @@ def payment_record_manual(
     _settle_invoices([invoice.pk for invoice in invoices])
     who = (by.get_full_name() or by.email) if by else "la régie"
     payment.log("manual", f"{payment.get_method_display()} de {amount} € saisi par {who}.", reference=reference)
+    return payment
+
+
+@transaction.atomic
+def payment_refund_record(*, payment_id: int, by: User | None = None, now: datetime.datetime | None = None) -> Payment:
+    """Staff record that the payer of an overpayment (PayFiP paid invoices already settled) was
+    refunded: who and when, once."""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if not payment.refund_due:
+        raise PaymentError("Ce paiement n'est pas à rembourser.")
+    if payment.refunded_at is None:
+        payment.refunded_at, payment.refunded_by = now or timezone.now(), by
+        payment.save(update_fields=["refunded_at", "refunded_by"])
+        who = (by.get_full_name() or by.email) if by else "la régie"
+        payment.log("refunded", f"Remboursement de {payment.amount} € au payeur enregistré par {who}.")
     return payment
 
 

@@ -14,7 +14,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from core.services import accounts
-from portail.forms import ChoosePasswordForm, EmailChangeForm, LoginForm, PasswordResetRequestForm
+from portail.forms import (
+    ChoosePasswordForm,
+    EmailChangeForm,
+    LoginForm,
+    PasswordResetRequestForm,
+    ThrottledPasswordChangeForm,
+)
 from portail.views.base import guardian_required
 
 MODEL_BACKEND = "core.auth.GuardianModelBackend"
@@ -95,6 +101,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "portail/accounts/password_change.html"
     success_url = reverse_lazy("portail:home")
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -107,7 +117,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_http_methods(["GET", "POST"])
 def email_change(request):
     guardian = request.guardian
-    form = EmailChangeForm(request.POST or None, user=request.user)
+    form = EmailChangeForm(request.POST or None, user=request.user, request=request)
     if request.method == "POST" and form.is_valid():
         try:
             accounts.guardian_request_email_change(guardian=guardian, new_email=form.cleaned_data["new_email"])

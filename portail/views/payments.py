@@ -112,7 +112,8 @@ def basket_change(request):
         elif action == "retirer":
             basket.discard(invoice.pk)
     request.session[BASKET_KEY] = sorted(basket)
-    anchor = f"#facture-{request.POST['invoice']}" if action in ("ajouter", "retirer") else "#panier"
+    # Back on the same button, or on the basket's heading: both take the focus the fragment gives.
+    anchor = f"#selection-facture-{invoice.pk}" if action in ("ajouter", "retirer") else "#panier-titre"
     return redirect(reverse("portail:invoices") + anchor)
 
 
@@ -137,7 +138,7 @@ def pay(request):
 def payment_return(request, payment_uuid):
     """Back from PayFiP: show the outcome, asking PayFiP first if it is still unknown."""
     payment = get_object_or_404(Payment.objects.for_household(request.household), uuid=payment_uuid, method=Payment.Method.ONLINE)
-    if payment.is_in_flight:
+    if payment.awaits_payfip(now=timezone.now()):
         try:
             payment = payment_check(payment_id=payment.pk, source="retour")
         except Exception:  # the page still answers; the reconciliation job will catch up

@@ -27,6 +27,8 @@ from portail.forms import ModelWeekApplyForm, ModelWeekForm, PeriodForm
 from portail.views.base import guardian_required
 
 REPORT_KEY = "portail_basket_report"
+REPORT_ANCHOR = "bilan"  # the report's id: following the link focuses it
+CELL_MESSAGE_TAG = "cellule"  # a change's message, shown with its cell rather than atop the page (RGAA 11.10)
 MAX_YEARS_AWAY = 3  # the date picker goes no further: the calendar holds no such years
 
 
@@ -76,8 +78,12 @@ def _cell_view(child_id, activity_id, cell):
         "look": look,
         "change": change,
         "hint": hint,
-        "dom_id": f"jour-{child_id}-{activity_id}-{cell.date.isoformat()}",
+        "dom_id": _cell_dom_id(child_id, activity_id, cell.date),
     }
+
+
+def _cell_dom_id(child_id, activity_id, day):
+    return f"jour-{child_id}-{activity_id}-{day.isoformat()}"
 
 
 def _grid(view):
@@ -94,6 +100,15 @@ def _grid(view):
     return children
 
 
+def _basket_line_label(item):
+    """« Junior TEST, Repas maternelle, jeudi 3 décembre : réservation »: who, what, when and which
+    change, for the remove button and the message after removal (RGAA 11.9)."""
+    return (
+        f"{item.child.full_name}, {item.activity.name}, {french_dates.long_label(item.date)} : "
+        f"{item.get_action_display().lower()}"
+    )
+
+
 def _basket_groups(items):
     """The basket's changes by child, then day."""
     items = sorted(items, key=lambda i: (i.child.first_name, i.child_id, i.date, i.activity.position, i.activity.name))
@@ -105,6 +120,7 @@ def _basket_groups(items):
                 "item": item,
                 "day": french_dates.short_label(item.date),
                 "long_day": french_dates.long_label(item.date),
+                "label": _basket_line_label(item),
                 "problem": item.problem.message if item.problem else None,
                 "price": getattr(item, "price", None),
             }
@@ -163,6 +179,7 @@ def reservations(request):
     prices = estimates.week_prices(
         household=request.household, items=items, month=view.week_start + datetime.timedelta(days=3)
     )
+    cell_message, other_messages = _split_cell_message(request)
     context = {
         "basket_effects": prices.effects,
         "estimate": prices.estimate,
@@ -172,6 +189,8 @@ def reservations(request):
         "basket_count": len(items),
         "waiting": _waiting_lists(view, request.household, now),
         "report": request.session.pop(REPORT_KEY, None),
+        "cell_message": cell_message,
+        "messages": other_messages,
         "today": today,
         "is_current_week": view.week_start <= today <= view.week_end,
         "tab": "reservations",
@@ -202,25 +221,50 @@ def basket_change(request):
         return HttpResponseBadRequest("Changement invalide.")
 
     if kind == "remove":
+        item = (
+            BasketItem.objects.filter(basket__guardian=request.guardian, pk=item_id)
+            .select_related("child", "activity")
+            .first()
+        )
         try:
             basket_service.basket_remove(guardian=request.guardian, item_id=item_id)
         except BasketItem.DoesNotExist:
             raise Http404 from None
-        messages.info(request, "Le changement a été retiré du panier.")
-        return _back_to_week(request)
+        dom_id = _cell_dom_id(item.child_id, item.activity_id, item.date)
+        _cell_message(request, dom_id, messages.INFO, f"Retiré du panier : {_basket_line_label(item)}.")
+        return _back_to_week(request, anchor=dom_id)
 
     child = get_object_or_404(request.household.children.all(), pk=child_id)
     activity = get_object_or_404(Activity.objects.filter(is_active=True), pk=activity_id)
+    dom_id = _cell_dom_id(child.pk, activity.pk, day)
     try:
         basket_service.basket_add(guardian=request.guardian, child=child, activity=activity, day=day, action=kind)
     except ValidationError as error:
-        messages.error(request, error.messages[0])
+        _cell_message(request, dom_id, messages.ERROR, error.messages[0])
     else:
         label = "Réservation" if kind == BasketItem.Action.BOOK else "Annulation"
-        messages.success(
-            request, f"{label} ajoutée au panier : {child.first_name}, {activity.name}, {french_dates.long_label(day)}."
-        )
-    return _back_to_week(request, anchor=f"jour-{child.pk}-{activity.pk}-{day.isoformat()}")
+        text = f"{label} ajoutée au panier : {child.full_name}, {activity.name}, {french_dates.long_label(day)}."
+        _cell_message(request, dom_id, messages.SUCCESS, text)
+    return _back_to_week(request, anchor=dom_id)
+
+
+def _cell_message(request, dom_id, level, text):
+    """The message of a change made without JavaScript: the page shows it above the grid and ties it
+    to the cell the link focuses (aria-describedby), so that it is read with the cell instead of
+    sitting in a status region filled at load, which screen readers do not read."""
+    messages.add_message(request, level, text, extra_tags=f"{CELL_MESSAGE_TAG} {dom_id}")
+
+
+def _split_cell_message(request):
+    """(the cell's message or None, the page's other messages)."""
+    cell_message, others = None, []
+    for message in messages.get_messages(request):
+        tag, _, dom_id = message.extra_tags.partition(" ")
+        if tag == CELL_MESSAGE_TAG:
+            cell_message = {"cell": dom_id, "text": message.message, "refused": message.level == messages.ERROR}
+        else:
+            others.append(message)
+    return cell_message, others
 
 
 @guardian_required("espace-famille")
@@ -248,9 +292,12 @@ def _validation_report(result, household):
     ]
     applied.sort(key=lambda line: line.pop("sort"))
     local = result.validated_at.astimezone(PARIS)
+    outcome, summary = _validation_outcome(result)
     return {
         "kind": "validation",
         "title": f"Validation du panier du {local:%d/%m/%Y} à {local:%H}h{local:%M}",
+        "outcome": outcome,
+        "summary": summary,
         "applied": applied,
         "unchanged": [_line(i.child, i.activity, i.date) for i in result.unchanged],
         "refused": [r.reason for r in result.refused],
@@ -264,24 +311,29 @@ def _counted(count, noun):
     return f"{count} {noun}{plural} enregistrée{plural}" if count else ""
 
 
+def _validation_outcome(result):
+    """What the page title and the announcement say first: (« Panier validé », the sentence)."""
+    if result.applied_count:
+        counts = [_counted(len(result.booked), "réservation"), _counted(len(result.cancelled), "annulation")]
+        summary = f"Panier validé : {' et '.join(c for c in counts if c)}. Un email de confirmation vous a été envoyé."
+        if result.refused:
+            return "Panier validé en partie", f"{summary} D'autres changements ont été refusés : voyez pourquoi ci-dessous."
+        return "Panier validé", summary
+    if result.refused:
+        return "Panier refusé", "Aucun changement n'a pu être enregistré : voyez pourquoi ci-dessous."
+    if result.unchanged:
+        return "Panier validé", "Ces changements étaient déjà enregistrés."
+    return "Panier vide", "Votre panier est vide : il n'y a rien à valider."
+
+
 @guardian_required("espace-famille")
 @require_POST
 def basket_validate(request):
-    """« Valider le panier »: apply what is still within its deadline, report the rest."""
+    """« Valider le panier »: apply what is still within its deadline, report the rest. The week
+    comes back focused on the report (#bilan takes focus), which names the outcome (RGAA 7.5)."""
     result = basket_service.basket_validate(guardian=request.guardian)
-    report = _validation_report(result, request.household)
-    request.session[REPORT_KEY] = report
-    if result.applied_count:
-        counts = [_counted(len(result.booked), "réservation"), _counted(len(result.cancelled), "annulation")]
-        messages.success(
-            request,
-            f"Panier validé : {' et '.join(c for c in counts if c)}. Un email de confirmation vous a été envoyé.",
-        )
-    elif result.refused:
-        messages.error(request, "Aucun changement n'a pu être enregistré : voyez pourquoi ci-dessous.")
-    elif not result.unchanged:
-        messages.info(request, "Votre panier est vide : il n'y a rien à valider.")
-    return _back_to_week(request)
+    request.session[REPORT_KEY] = _validation_report(result, request.household)
+    return _back_to_week(request, anchor=REPORT_ANCHOR)
 
 
 # --- Listes d'attente ----------------------------------------------------------------------------
@@ -340,10 +392,13 @@ def _period_report(result, children, title="Réservation sur une période"):
         else s.reason
         for s in sorted(result.skipped, key=lambda s: (s.date, names[s.child_id]))
     ]
+    added = len(result.added)
+    plural = "s" if added > 1 else ""
     return {
         "kind": "period",
         "title": title,
-        "added": len(result.added),
+        "outcome": f"{added} jour{plural} ajouté{plural} au panier" if added else "Aucun jour ajouté au panier",
+        "added": added,
         "skipped": skipped,
     }
 
@@ -351,7 +406,7 @@ def _period_report(result, children, title="Réservation sur une période"):
 def _period_done(request, result, children, start, title="Réservation sur une période"):
     request.session[REPORT_KEY] = _period_report(result, children, title)
     first = min((item.date for item in result.added), default=start)
-    return redirect(_week_url(first))
+    return redirect(f"{_week_url(first)}#{REPORT_ANCHOR}")
 
 
 @guardian_required("espace-famille")

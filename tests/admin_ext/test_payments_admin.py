@@ -118,3 +118,32 @@ def test_staff_ask_payfip_about_an_attempt_in_flight(client, staff_agent, invoic
     assert "État du paiement : en cours." in response.content.decode()
     payment.refresh_from_db()
     assert payment.check_count == 1 and payment.events.filter(kind="pending").exists()
+
+
+def test_staff_find_the_payments_to_refund_and_mark_them_refunded(staff_client, invoices, staff_agent):
+    first, _second = invoices
+    overpaid = Payment.objects.create(
+        household=first.household, regie=first.regie, method="online", status="mismatch", amount=Decimal("59.20"),
+        refdet=first.number, idop="abc", created_at=datetime.datetime(2027, 1, 12, 9, tzinfo=datetime.UTC),
+        mismatch="la facture est déjà réglée", refund_due=True,
+    )
+    other = Payment.objects.create(
+        household=first.household, regie=first.regie, method="online", status="mismatch", amount=Decimal("12.00"),
+        refdet=first.number, idop="def", created_at=overpaid.created_at, mismatch="montant",
+    )
+    url = reverse("admin:core_payment_changelist")
+    page = staff_client.get(url + "?a_traiter=a_rembourser").content.decode()
+    assert f"/admin/core/payment/{overpaid.pk}/change/" in page
+    assert f"/admin/core/payment/{other.pk}/change/" not in page
+
+    detail = staff_client.get(reverse("admin:core_payment_change", args=[overpaid.pk])).content.decode()
+    assert "À rembourser" in detail and "Marquer comme remboursé" in detail
+    assert "Marquer comme remboursé" not in staff_client.get(
+        reverse("admin:core_payment_change", args=[other.pk])).content.decode()
+    response = staff_client.post(reverse("admin:core_payment_record_refund", args=[overpaid.pk]), {"_form_submitted": "on"})
+    assert response.status_code == 302
+    overpaid.refresh_from_db()
+    assert overpaid.refunded_at is not None and overpaid.refunded_by == staff_agent
+    assert f"/admin/core/payment/{overpaid.pk}/change/" not in staff_client.get(url + "?a_traiter=a_rembourser").content.decode()
+    detail = staff_client.get(reverse("admin:core_payment_change", args=[overpaid.pk])).content.decode()
+    assert "Remboursé" in detail and "Marquer comme remboursé" not in detail

@@ -99,3 +99,47 @@ def assert_no_serious_axe_violations(page):
     assert not serious, "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in serious
     )
+
+
+def code_for_key(manual_key):
+    """The code an authenticator app shows now for the manual key of the setup page."""
+    import time
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    generator = TOTP(b32decode(manual_key.replace(" ", "")))
+    generator.time = time.time()
+    return f"{generator.token():06d}"
+
+
+def admin_login(page, email, password="espacefamille", next_url="/admin/", *, shots=None):
+    """Log into the admin as a person would, second factor included: the code of the app they
+    set up (tests/factories.TOTPDeviceFactory), or, at a first login, the setup page (scan the
+    key, confirm a code, note the recovery codes). `shots` names the setup screenshots."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import totp_code
+
+    page.goto(f"/admin/login/?next={next_url}")
+    page.get_by_label("Adresse email").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_load_state()
+    if "/admin/securite/double-authentification/" in page.url:
+        if shots:
+            screenshot(page, f"{shots}-setup")
+        page.get_by_label("Code à 6 chiffres affiché par l'application").fill(code_for_key(page.locator("#manual-key").inner_text()))
+        page.get_by_role("button", name="Activer la double authentification").click()
+        page.locator("#recovery-codes").wait_for()
+        if shots:
+            screenshot(page, f"{shots}-recovery-codes")
+        page.get_by_role("link", name="J'ai noté mes codes, continuer").click()
+    elif "/admin/securite/verification/" in page.url:
+        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        if shots:
+            screenshot(page, f"{shots}-verify")
+        page.get_by_label("Code de l'application ou code de secours").fill(totp_code(device))
+        page.get_by_role("button", name="Vérifier").click()
+    page.wait_for_url(f"**{next_url}")
+    return page

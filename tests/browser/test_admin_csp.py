@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import admin_login, screenshot
 
 
 def test_the_admin_runs_under_its_content_security_policy(page, transactional_db):
@@ -8,11 +8,7 @@ def test_the_admin_runs_under_its_content_security_policy(page, transactional_db
     call_command("load_demo", verbosity=0)
     violations = []
     page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.goto("/admin/login/?next=/admin/core/household/")
-    page.get_by_label("Adresse email").fill("admin@example.org")
-    page.get_by_label("Mot de passe").fill("espacefamille")
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url("**/admin/core/household/")
+    admin_login(page, "admin@example.org", next_url="/admin/core/household/")
     page.goto("/admin/core/guardian/")
     screenshot(page, "admin-guardians-csp")
     assert violations == []

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.models import Activity, Attendance, Booking, Child, User
 from core.services.roles import roles_sync
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import admin_login, screenshot
 from playwright.sync_api import expect
 
 
@@ -112,12 +112,7 @@ def regisseur_page(page, transactional_db):
         if i == 2:
             factories.PaymentFactory(household=household, regie=regie, amount=invoice.total)
     invoicing.invoice_run_create(regie=regie, month=this_month, by=user)
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Adresse email").fill("regisseur@mairie.test")
-    page.get_by_label("Mot de passe").fill("espacefamille")
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url("**/admin/")
-    return page
+    return admin_login(page, "regisseur@mairie.test")
 
 
 def test_dashboard_shows_the_billing_figures_to_a_regisseur(regisseur_page):

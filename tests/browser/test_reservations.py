@@ -51,17 +51,18 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
     screenshot(page, "reservations-week")
     assert_no_serious_axe_violations(page)
 
-    cell(page, "Repas maternelle, jeudi 3 décembre : non réservé").click()
-    cell(page, "Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").wait_for()
-    cell(page, "Repas maternelle, vendredi 4 décembre : non réservé").click()
-    friday = cell(page, "Repas maternelle, vendredi 4 décembre : non réservé, réservation dans le panier")
+    cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé").click()
+    cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").wait_for()
+    cell(page, "Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé").click()
+    friday = cell(page, "Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé, réservation dans le panier")
     friday.wait_for()
     assert "slot--pending-book" in friday.get_attribute("class")  # the orange clock
     assert page.evaluate("document.activeElement.id") == friday.get_attribute("id")  # focus stays on the cell
     lines = basket(page).locator(".basket-line")
     assert lines.count() == 2
-    assert lines.nth(0).inner_text().startswith("Jeu. 3 déc.") and lines.nth(1).inner_text().startswith("Ven. 4 déc.")
-    expect(page.locator("#annonce")).to_have_text(re.compile(r"vendredi 4 décembre : non réservé, réservation dans le panier$"))
+    assert re.match(r"Junior TEST,\s+Jeu\. 3 déc\.\s+Repas maternelle", lines.nth(0).inner_text())
+    assert re.match(r"Junior TEST,\s+Ven\. 4 déc\.\s+Repas maternelle", lines.nth(1).inner_text())
+    expect(page.locator("#annonce")).to_have_text("Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé, réservation dans le panier")
     screenshot(page, "reservations-basket-pending")
     assert_no_serious_axe_violations(page)
 
@@ -84,12 +85,12 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
     assert "2 REPAS MATERNELLE : Jeu. 3 déc., Ven. 4 déc." in email.body
 
     page.get_by_role("link", name="Semaine précédente").click()
-    thursday = cell(page, "Repas maternelle, jeudi 3 décembre : réservé")
+    thursday = cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : réservé")
     assert "slot--booked" in thursday.get_attribute("class")  # green tick
-    assert "slot--booked" in cell(page, "Repas maternelle, vendredi 4 décembre : réservé").get_attribute("class")
+    assert "slot--booked" in cell(page, "Junior TEST, Repas maternelle, vendredi 4 décembre : réservé").get_attribute("class")
 
     thursday.click()
-    struck = cell(page, "Repas maternelle, jeudi 3 décembre : réservé, annulation dans le panier")
+    struck = cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : réservé, annulation dans le panier")
     struck.wait_for()
     assert "slot--pending-cancel" in struck.get_attribute("class")  # struck through in red
     assert "Annulation" in basket(page).locator(".basket-line").inner_text()
@@ -98,7 +99,7 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
 
     page.get_by_role("button", name="Valider le panier").click()
     page.get_by_text("Panier validé : 1 annulation enregistrée.").wait_for()
-    expect(cell(page, "Repas maternelle, jeudi 3 décembre : non réservé")).to_be_visible()
+    expect(cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé")).to_be_visible()
     assert len(mail.outbox) == 2
     assert "Vos annulations Junior TEST" in mail.outbox[1].body
     assert "1 REPAS MATERNELLE : Jeu. 3 déc." in mail.outbox[1].body
@@ -108,7 +109,7 @@ def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
 def test_a_locked_day_cannot_be_selected_and_says_its_deadline(page, family, transactional_db):
     factories.ClosureFactory(name="Vacances de Noël", start_date=datetime.date(2026, 12, 19), end_date=datetime.date(2027, 1, 3))
     open_espace_famille(page)
-    monday = cell(page, "Repas maternelle, lundi 30 novembre : non réservé, délai dépassé")
+    monday = cell(page, "Junior TEST, Repas maternelle, lundi 30 novembre : non réservé, délai dépassé")
     assert monday.get_attribute("aria-disabled") == "true"
     assert monday.get_attribute("title") == "Délai dépassé le jeudi 26/11 à 10h00."
     monday.click(force=True)  # aria-disabled: Playwright itself sees it as not clickable
@@ -121,17 +122,17 @@ def test_a_locked_day_cannot_be_selected_and_says_its_deadline(page, family, tra
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.getAttribute('aria-label')")
-    assert focused == "Repas maternelle, jeudi 3 décembre : non réservé"
+    assert focused == "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé"
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     page.keyboard.press("Enter")
-    cell(page, "Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").wait_for()
+    cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").wait_for()
     assert page.evaluate("document.activeElement.getAttribute('aria-label')").endswith("réservation dans le panier")
     screenshot(page, "reservations-keyboard-focus")
 
     page.get_by_label("Aller à la semaine du").fill("2026-12-23")
     page.get_by_role("button", name="Afficher").click()
     page.get_by_role("heading", name="Semaine du 21/12/2026 au 25/12/2026").wait_for()
-    closed = cell(page, "Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)")
+    closed = cell(page, "Junior TEST, Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)")
     assert closed.get_attribute("aria-disabled") == "true" and closed.inner_text() == "Vacances de Noël"
     assert basket(page).locator(".basket-line").count() == 1
     screenshot(page, "reservations-holidays")
@@ -165,13 +166,15 @@ def test_period_booking_for_two_siblings_fills_the_basket(page, family, town, tr
     skipped = page.locator(".report__list--skipped li")
     assert skipped.count() == 2 and "Grève" in skipped.nth(0).inner_text()
     assert basket(page).locator(".basket-line").count() == 6
-    for name in ("lundi 7 décembre", "jeudi 10 décembre"):
-        assert page.get_by_role("button", name=f"Garderie soir, {name} : non réservé, réservation dans le panier").count() == 2
+    for child in ("Junior TEST", "Lise TEST"):  # siblings' cells are told apart by name
+        for day in ("lundi 7 décembre", "jeudi 10 décembre"):
+            name = f"{child}, Garderie soir, {day} : non réservé, réservation dans le panier"
+            assert page.get_by_role("button", name=name, exact=True).count() == 1
     screenshot(page, "reservations-period-result")
     assert_no_serious_axe_violations(page)
 
-    basket(page).get_by_role("button", name="Retirer du panier : réservation, Garderie soir, lundi 7 décembre, Junior").click()
-    page.locator("#annonce").filter(has_text="retiré du panier").wait_for()
+    basket(page).get_by_role("button", name="Retirer du panier : Junior TEST, Garderie soir, lundi 7 décembre : réservation").click()
+    expect(page.locator("#annonce")).to_have_text("Retiré du panier : Junior TEST, Garderie soir, lundi 7 décembre : réservation.")
     assert basket(page).locator(".basket-line").count() == 5
     basket(page).get_by_role("button", name="Vider le panier").click()
     basket(page).get_by_text("Aucune nouvelle réservation ou annulation").wait_for()
@@ -188,9 +191,9 @@ def test_a_phone_shows_the_basket_button_with_the_number_of_changes(phone_page, 
     screenshot(page, "reservations-phone")
     assert_no_serious_axe_violations(page)
 
-    cell(page, "Repas maternelle, jeudi 3 décembre : non réservé").click()
+    cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé").click()
     page.get_by_role("link", name="Voir le panier : 1 changement").wait_for()
-    cell(page, "Repas maternelle, vendredi 4 décembre : non réservé").click()
+    cell(page, "Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé").click()
     fab = page.get_by_role("link", name="Voir le panier : 2 changements")
     fab.wait_for()
     assert fab.inner_text().strip() == "2"
@@ -209,16 +212,16 @@ def test_everything_works_without_javascript(chromium, live_server, family, tran
     page = context.new_page()
     try:
         open_espace_famille(page)
-        cell(page, "Repas maternelle, jeudi 3 décembre : non réservé").click()
-        page.get_by_text("Réservation ajoutée au panier : Junior, Repas maternelle, jeudi 3 décembre.").wait_for()
+        cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé").click()
+        page.get_by_text("Réservation ajoutée au panier : Junior TEST, Repas maternelle, jeudi 3 décembre.").wait_for()
         assert re.search(r"#jour-\d+-\d+-2026-12-03$", page.url)
-        cell(page, "Repas maternelle, lundi 30 novembre : non réservé, délai dépassé").click(force=True)  # a type=button: nothing
-        cell(page, "Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").click()
-        page.get_by_text("Le changement a été retiré du panier.").wait_for()
-        cell(page, "Repas maternelle, vendredi 4 décembre : non réservé").click()
+        cell(page, "Junior TEST, Repas maternelle, lundi 30 novembre : non réservé, délai dépassé").click(force=True)  # a type=button: nothing
+        cell(page, "Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé, réservation dans le panier").click()
+        page.get_by_text("Retiré du panier : Junior TEST, Repas maternelle, jeudi 3 décembre : réservation.").wait_for()
+        cell(page, "Junior TEST, Repas maternelle, vendredi 4 décembre : non réservé").click()
         page.get_by_role("button", name="Valider le panier").click()
         page.get_by_text("Panier validé : 1 réservation enregistrée.").wait_for()
-        expect(cell(page, "Repas maternelle, vendredi 4 décembre : réservé")).to_be_visible()
+        expect(cell(page, "Junior TEST, Repas maternelle, vendredi 4 décembre : réservé")).to_be_visible()
         assert [(b.date.day, b.status) for b in Booking.objects.all()] == [(4, "booked")]
         screenshot(page, "reservations-no-javascript")
     finally:

@@ -12,6 +12,7 @@ from core.models import Booking, EmailLog, WaitingListEntry
 from core.services.basket import basket_add, basket_validate
 from tests import factories
 from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.test_accessibility_reflow import NARROW, horizontal_scroll
 from tests.browser.test_reservations import NOW, open_espace_famille
 
 THURSDAY, FRIDAY = datetime.date(2026, 12, 3), datetime.date(2026, 12, 4)
@@ -34,7 +35,7 @@ def test_join_a_full_days_list_get_the_freed_place_and_leave_another(page, famil
     open_espace_famille(page)
     lists = page.locator("#listes-attente")
     expect(lists.get_by_role("heading", name="Listes d'attente")).to_be_visible()
-    thursday_cell = page.get_by_role("button", name="Repas maternelle, jeudi 3 décembre : fermé (Complet)")
+    thursday_cell = page.get_by_role("button", name="Junior TEST, Repas maternelle, jeudi 3 décembre : fermé (Complet)")
     assert "liste d'attente" in thursday_cell.get_attribute("title")
     lists.get_by_role("button", name="Rejoindre la liste d'attente : Junior, Repas maternelle, jeudi 3 décembre").click()
     expect(page.get_by_text("au rang 1")).to_be_visible()
@@ -42,6 +43,9 @@ def test_join_a_full_days_list_get_the_freed_place_and_leave_another(page, famil
     expect(page.locator("#listes-attente").get_by_text("rang 1").first).to_be_visible()
     screenshot(page, "waiting-lists")
     assert_no_serious_axe_violations(page)
+    page.set_viewport_size(NARROW)
+    assert horizontal_scroll(page, "waiting lists") is None
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     basket_add(guardian=other_family.parent, child=zoe, activity=activity, day=THURSDAY, action="cancel", now=NOW)
     basket_validate(guardian=other_family.parent, now=NOW)
@@ -49,7 +53,7 @@ def test_join_a_full_days_list_get_the_freed_place_and_leave_another(page, famil
     assert EmailLog.objects.filter(kind="waiting_list_promoted", recipient="parent@example.org").count() == 1
 
     page.reload()
-    expect(page.get_by_role("button", name="Repas maternelle, jeudi 3 décembre : réservé", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Junior TEST, Repas maternelle, jeudi 3 décembre : réservé", exact=True)).to_be_visible()
     page.locator("#listes-attente").get_by_role("button", name="Quitter la liste : Junior, Repas maternelle, vendredi 4 décembre").click()
     expect(page.get_by_text("n'est plus sur la liste d'attente")).to_be_visible()
     assert WaitingListEntry.objects.get(date=FRIDAY).status == "left"
@@ -66,7 +70,7 @@ def test_the_basket_prices_each_change_and_the_month_as_the_parent_clicks(page, 
     expect(estimate).to_contain_text("Estimation de décembre 2026")
     expect(estimate).to_contain_text("à ce jour : 0,00 €")
 
-    page.get_by_role("button", name="Repas maternelle, jeudi 3 décembre : non réservé", exact=True).click()
+    page.get_by_role("button", name="Junior TEST, Repas maternelle, jeudi 3 décembre : non réservé", exact=True).click()
     basket = page.locator("#panier")
     expect(basket.locator(".basket-line__price")).to_have_text("+3,70 €")
     expect(basket).to_contain_text("Décembre 2026 : +3,70 €")

@@ -12,7 +12,7 @@ import pytest
 from django.urls import Resolver404, clear_url_caches, resolve
 from django.utils import timezone
 
-from core.models import PayfipSimulatorOperation
+from core.payfip_simulator.models import PayfipSimulatorOperation
 from core.payfip import (
     InvalidEmail,
     InvalidRefdet,
@@ -244,7 +244,8 @@ def test_an_unreachable_urlnotif_does_not_block_the_redirect(backend, payfip_rec
 def test_client_detail_gives_the_regie_labels(backend, settings):
     detail = backend.get_client_detail()
     assert detail.numcli == "012345"
-    assert detail.labels == (settings.TOWN_NAME, "Régie de la restauration scolaire", "Simulateur PayFiP")
+    # The simulator reads no table of the site: it names the régie after its numcli, as PayFiP knows it.
+    assert detail.labels == (settings.TOWN_NAME, "Régie 012345", "Simulateur PayFiP")
 
 
 # -- faults from PayFiP ---------------------------------------------------------------------------

@@ -12,8 +12,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from core.models import Invoice, Payment, PayfipSimulatorOperation
-from core.models.payments import ATTEMPT_HOLD
+from core.models import Invoice, Payment
+from core.payfip_simulator.models import PayfipSimulatorOperation
+from core.models.payments import ATTEMPT_HOLD, LATE_RESULT_WATCH
 from core.services import payments
 from core.services.payments import InvoiceNotFound, PaymentError
 from tests import factories
@@ -48,11 +49,11 @@ def invoice(regie, parent):
     return factories.InvoiceFactory(regie=regie, household=parent.household, total=Decimal("59.20"))
 
 
-def pay(live_server, payment, resultrans="P", notification="deliver"):
+def pay(live_server, payment, resultrans="P", notification="deliver", **choices):
     """The payer's choice on the simulator's card page, without a browser."""
     status, headers, _ = http(
         f"{live_server.url}/simulateur-payfip/paiement/resultat",
-        {"idop": payment.idop, "resultrans": resultrans, "notification": notification},
+        {"idop": payment.idop, "resultrans": resultrans, "notification": notification, **choices},
     )
     assert status == 302
     return headers["Location"]
@@ -333,7 +334,157 @@ def test_an_online_payment_never_pays_an_invoice_settled_meanwhile(online, paren
     pay(online, payment, "P")
     payment = reloaded(payment)
     assert payment.status == Payment.Status.MISMATCH and "déjà réglée" in payment.mismatch
+    assert payment.is_refund_pending and "59.20 € à rembourser" in payment.mismatch
     assert reloaded(invoice).paid_amount == Decimal("59.20")
+
+
+# --- results PayFiP gives after we gave up on the attempt -----------------------------------------
+def expired(payment):
+    """The reconciliation past the hold, PayFiP still answering P5: the attempt is given up on."""
+    payments.payments_reconcile(now=payment.created_at + ATTEMPT_HOLD + datetime.timedelta(minutes=1))
+    payment = reloaded(payment)
+    assert payment.status == Payment.Status.EXPIRED
+    return payment
+
+
+def test_a_payment_payfip_concludes_after_the_attempt_expired_ends_paid_once(online, parent, invoice):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    expired(payment)
+    assert reloaded(invoice).status == Invoice.Status.UNPAID
+    # The payer's operation was still alive at PayFiP: it ends paid, and the notification is lost.
+    pay(online, payment, "P", notification="drop")
+
+    later = payment.created_at + datetime.timedelta(minutes=40)
+    payments.payments_reconcile(now=later)
+    payments.payments_reconcile(now=later + datetime.timedelta(minutes=5))
+
+    payment = reloaded(payment)
+    assert payment.status == Payment.Status.PAID and payment.numauto and not payment.refund_due
+    assert payment.events.filter(kind="paid").count() == 1
+    invoice = reloaded(invoice)
+    assert invoice.status == Invoice.Status.PAID and invoice.paid_amount == Decimal("59.20")
+    assert kinds() == ["Échec de votre paiement en ligne", "Ticket de paiement — 59,20 €"]
+    assert not Payment.objects.watched(now=later)
+
+
+def test_a_late_result_notified_by_payfip_is_fetched(online, parent, invoice):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    expired(payment)
+    pay(online, payment, "V", notification="deliver")
+
+    assert reloaded(payment).status == Payment.Status.PAID
+    assert reloaded(invoice).status == Invoice.Status.PAID
+
+
+def test_an_abandoned_attempt_that_payfip_then_pays_ends_paid(online, parent, invoice):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    # PayFiP answers A for ten minutes, then the payer's operation ends paid.
+    pay(online, payment, "P", notification="drop", late_by_minutes="10", interim="A")
+    payments.payment_check(payment_id=payment.pk)
+    assert reloaded(payment).status == Payment.Status.ABANDONED
+    assert reloaded(invoice).status == Invoice.Status.UNPAID
+    payments.payments_reconcile()
+    assert reloaded(payment).status == Payment.Status.ABANDONED  # still A: asked again later
+
+    PayfipSimulatorOperation.objects.filter(idop=payment.idop).update(result_at=timezone.now())  # ten minutes on
+    payments.payments_reconcile()
+
+    payment = reloaded(payment)
+    assert payment.status == Payment.Status.PAID and payment.resultrans == "P"
+    assert reloaded(invoice).status == Invoice.Status.PAID
+    assert kinds() == ["Échec de votre paiement en ligne", "Ticket de paiement — 59,20 €"]
+
+
+def test_an_expired_attempt_is_asked_until_payfip_purges_it(online, parent, invoice):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    payment = expired(payment)
+    assert payment.watch_until == payment.created_at + LATE_RESULT_WATCH
+    checks = payment.check_count
+
+    payments.payments_reconcile(now=payment.created_at + datetime.timedelta(minutes=30))  # still P5
+    payment = reloaded(payment)
+    assert payment.check_count == checks + 1 and payment.watch_until is not None
+
+    status, _, _ = http(f"{online.url}/simulateur-payfip/paiement/purge", {"idop": payment.idop})
+    assert status == 410
+    payments.payments_reconcile(now=payment.created_at + datetime.timedelta(minutes=35))  # P1
+    payment = reloaded(payment)
+    assert payment.status == Payment.Status.EXPIRED and payment.watch_until is None
+    assert payment.events.filter(kind="watch_ended").count() == 1
+
+    payments.payments_reconcile(now=payment.created_at + datetime.timedelta(minutes=40))
+    assert reloaded(payment).check_count == checks + 2  # no longer asked
+
+
+def test_a_given_up_attempt_is_no_longer_asked_after_the_watch(online, parent, invoice):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    payment = expired(payment)
+    pay(online, payment, "P", notification="drop")
+
+    payments.payments_reconcile(now=payment.created_at + LATE_RESULT_WATCH)
+
+    assert reloaded(payment).status == Payment.Status.EXPIRED
+    assert reloaded(payment).check_count == payment.check_count
+
+
+def test_a_late_payment_of_an_invoice_paid_at_the_desk_meanwhile_is_to_refund(online, parent, invoice, staff_agent):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    expired(payment)
+    payments.payment_record_manual(household=parent.household, method="cash", amount="59.20",
+                                   invoice_ids=[invoice.pk], received_on=None)
+    assert reloaded(invoice).status == Invoice.Status.PAID
+    pay(online, payment, "P", notification="drop")
+
+    later = payment.created_at + datetime.timedelta(minutes=40)
+    payments.payments_reconcile(now=later)
+    payments.payments_reconcile(now=later + datetime.timedelta(minutes=5))
+
+    payment = reloaded(payment)
+    assert payment.status == Payment.Status.MISMATCH and payment.is_refund_pending
+    assert "déjà réglée" in payment.mismatch and "59.20 € à rembourser" in payment.mismatch
+    assert list(Payment.objects.to_refund()) == [payment]
+    invoice = reloaded(invoice)
+    assert invoice.status == Invoice.Status.PAID and invoice.paid_amount == Decimal("59.20")
+    assert kinds() == ["Échec de votre paiement en ligne"]  # no ticket for money not allocated
+
+    at = later + datetime.timedelta(hours=1)
+    payments.payment_refund_record(payment_id=payment.pk, by=staff_agent, now=at)
+    payments.payment_refund_record(payment_id=payment.pk, by=staff_agent, now=at + datetime.timedelta(hours=1))
+    payment = reloaded(payment)
+    assert (payment.refunded_at, payment.refunded_by) == (at, staff_agent)
+    assert payment.events.filter(kind="refunded").count() == 1
+    assert not Payment.objects.to_refund()
+
+
+def test_a_late_payment_of_an_invoice_paid_by_another_attempt_is_to_refund(online, parent, invoice):
+    first = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    expired(first)
+    second = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk],
+                                    now=first.created_at + ATTEMPT_HOLD + datetime.timedelta(minutes=2))
+    pay(online, second, "P")
+    assert reloaded(second).status == Payment.Status.PAID
+    pay(online, first, "P", notification="drop")
+
+    payments.payments_reconcile(now=first.created_at + datetime.timedelta(minutes=40))
+
+    first = reloaded(first)
+    assert first.status == Payment.Status.MISMATCH and first.is_refund_pending
+    invoice = reloaded(invoice)
+    assert invoice.status == Invoice.Status.PAID and invoice.paid_amount == Decimal("59.20")
+
+
+def test_a_late_payment_leaves_the_hold_of_the_attempt_in_flight(online, parent, invoice):
+    first = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    expired(first)
+    second = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk],
+                                    now=first.created_at + ATTEMPT_HOLD + datetime.timedelta(minutes=2))
+    pay(online, first, "R", notification="drop")
+
+    payments.payments_reconcile(now=first.created_at + datetime.timedelta(minutes=25))
+
+    assert reloaded(first).status == Payment.Status.REFUSED and reloaded(first).watch_until is None
+    assert reloaded(second).status == Payment.Status.INITIATED
+    assert reloaded(invoice).status == Invoice.Status.PAYMENT_IN_PROGRESS
 
 
 # --- concurrency ---------------------------------------------------------------------------------

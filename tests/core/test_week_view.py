@@ -50,9 +50,9 @@ def test_french_labels_ready_to_display(family, town):
     cells = cells_of(week_view(guardian=family.parent, day=MONDAY, now=NOW), junior, town.repas_maternelle)
     friday = cells[datetime.date(2027, 5, 7)]
     assert friday.day_label == "Ven. 07/05"
-    assert friday.accessible_name == "Repas maternelle, vendredi 7 mai : réservé"
-    assert cells[datetime.date(2027, 5, 6)].accessible_name == "Repas maternelle, jeudi 6 mai : fermé (Jour férié (Ascension))"
-    assert cells[datetime.date(2027, 5, 3)].accessible_name == "Repas maternelle, lundi 3 mai : non réservé, délai dépassé"
+    assert friday.accessible_name == "Junior TEST, Repas maternelle, vendredi 7 mai : réservé"
+    assert cells[datetime.date(2027, 5, 6)].accessible_name == "Junior TEST, Repas maternelle, jeudi 6 mai : fermé (Jour férié (Ascension))"
+    assert cells[datetime.date(2027, 5, 3)].accessible_name == "Junior TEST, Repas maternelle, lundi 3 mai : non réservé, délai dépassé"
 
 
 def test_a_cancelled_booking_shows_as_not_booked(family, town):
@@ -84,7 +84,7 @@ def test_pending_basket_changes_are_shown(family, town):
     view = week_view(guardian=family.parent, day=MONDAY, now=now)
     friday = cells_of(view, junior, town.repas_maternelle)[datetime.date(2027, 5, 7)]
     assert friday.state == "not_booked" and friday.pending.item_id == item.pk and friday.pending.action == "book"
-    assert friday.accessible_name == "Repas maternelle, vendredi 7 mai : non réservé, réservation dans le panier"
+    assert friday.accessible_name == "Junior TEST, Repas maternelle, vendredi 7 mai : non réservé, réservation dans le panier"
     assert view.pending_count == 1
 
 

@@ -259,6 +259,39 @@ def test_password_change_needs_the_old_password(client, family):
     assert family.user.check_password(DEFAULT_PASSWORD)
 
 
+RECHECKS = {
+    "portail:email_change": lambda password: {"new_email": "nouveau@example.org", "password": password},
+    "portail:password_change": lambda password: {
+        "old_password": password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD
+    },
+}
+
+
+@pytest.mark.parametrize("page", RECHECKS)
+def test_the_password_recheck_is_throttled_like_the_login(page, client, family, settings):
+    client.force_login(family.user)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(reverse(page), RECHECKS[page]("faux"))
+        assert response.status_code == 200 and "incorrect" in response.text
+    locked = client.post(reverse(page), RECHECKS[page]("faux"))
+    assert locked.status_code == 429 and "Connexion temporairement bloquée" in locked.text
+    # Even the right password is refused now, on this page and at the login.
+    right = client.post(reverse(page), RECHECKS[page](DEFAULT_PASSWORD))
+    assert right.status_code == 429
+    family.user.refresh_from_db()
+    assert family.user.check_password(DEFAULT_PASSWORD) and mail.outbox == []
+    login = Client().post(reverse("portail:login"), {"username": "parent@example.org", "password": DEFAULT_PASSWORD})
+    assert login.status_code == 429
+
+
+@pytest.mark.parametrize("page", RECHECKS)
+def test_recheck_failures_add_up_with_failed_logins(page, client, family, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        Client().post(reverse("portail:login"), {"username": "parent@example.org", "password": "faux"})
+    client.force_login(family.user)
+    assert client.post(reverse(page), RECHECKS[page]("faux")).status_code == 429
+
+
 def test_email_change_takes_effect_only_after_the_link(client, family, django_capture_on_commit_callbacks):
     client.force_login(family.user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -348,6 +381,39 @@ def test_email_change_link_is_refused_once_the_address_was_taken_meanwhile(famil
     factories.UserFactory(email="n@example.org")
     with pytest.raises(Exception, match="déjà utilisée"):
         accounts.guardian_confirm_email_change(token=token)
+    assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
+
+
+def _token(message):
+    return link_in(message).rstrip("/").rsplit("/", 1)[1]
+
+
+def test_an_email_change_link_cannot_be_replayed_after_changing_back(family, django_capture_on_commit_callbacks):
+    """A→B then B→A: the A→B link must not apply again, though the address is A once more."""
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="b@example.org")
+    first = _token(mail.outbox[0])
+    assert send(accounts.guardian_confirm_email_change, django_capture_on_commit_callbacks, token=first)
+    family.parent.refresh_from_db()
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="parent@example.org")
+    back = _token(next(m for m in mail.outbox if m.to == ["parent@example.org"] and "/confirmer/" in m.body))
+    assert send(accounts.guardian_confirm_email_change, django_capture_on_commit_callbacks, token=back)
+    assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
+
+    assert accounts.email_change_from_token(token=first) is None
+    assert accounts.guardian_confirm_email_change(token=first) is None
+    assert Client().get(reverse("portail:email_change_confirm", args=[first])).status_code == 400
+    assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
+
+
+def test_an_email_change_link_dies_when_the_password_changes(family, django_capture_on_commit_callbacks):
+    send(accounts.guardian_request_email_change, django_capture_on_commit_callbacks, guardian=family.parent,
+         new_email="b@example.org")
+    token = _token(mail.outbox[0])
+    family.user.set_password(NEW_PASSWORD)
+    family.user.save()
+    assert accounts.guardian_confirm_email_change(token=token) is None
     assert Guardian.objects.get(pk=family.parent.pk).email == "parent@example.org"
 
 

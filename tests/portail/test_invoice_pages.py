@@ -1,6 +1,7 @@
 """Factures et paiements: Factures en cours, the basket, Payer, the return page, the archive and PDFs."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -57,11 +58,16 @@ def test_factures_en_cours_lists_the_households_due_invoices(parent_client, invo
 
 def test_the_basket_shows_the_total_the_numbers_payer_and_vider(parent_client, invoice):
     response = select(parent_client, invoice)
-    assert response.status_code == 302 and response.url == reverse("portail:invoices") + f"#facture-{invoice.pk}"
+    # Back on the selection button itself, which the fragment focuses.
+    assert response.status_code == 302 and response.url == reverse("portail:invoices") + f"#selection-facture-{invoice.pk}"
     text = parent_client.get(reverse("portail:invoices")).text
     assert "Total à payer : <strong>59,20 €</strong>" in text
     assert f"Facture n° {invoice.number}" in text and ">Payer</button>" in text and "Vider le panier" in text
-    assert "Sélectionnée" in text
+    # The toggle keeps its name; only aria-pressed says it is selected (RGAA 7.1).
+    button = re.search(rf'<button [^>]*id="selection-facture-{invoice.pk}"[^>]*>(.*?)</button>', text)
+    assert 'aria-pressed="true"' in button.group(0)
+    assert button.group(1) == f'Sélectionner<span class="visually-hidden"> la facture n° {invoice.number}</span>'
+    assert "Dans le panier" in text
 
     parent_client.post(reverse("portail:invoice_basket_change"), {"action": "vider"})
     assert "Aucune facture sélectionnée" in parent_client.get(reverse("portail:invoices")).text
@@ -117,7 +123,7 @@ def test_payfip_unreachable_shows_a_clear_message_and_keeps_the_invoice_payable(
     response = parent_client.post(reverse("portail:pay"), follow=True)
     assert "Le paiement en ligne est momentanément indisponible" in response.text
     assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.UNPAID
-    assert "Sélectionnée" in response.text and ">Payer</button>" in response.text  # the basket waits for a retry
+    assert "Dans le panier" in response.text and ">Payer</button>" in response.text  # the basket waits for a retry
 
 
 def _paid(invoice, guardian):
@@ -167,3 +173,22 @@ def test_the_basket_may_lead_to_payfips_page_under_the_strict_policy(parent_clie
     settings.PAYMENT_BACKEND = "payfip"
     csp = parent_client.get(reverse("portail:invoices"))["Content-Security-Policy"]
     assert "form-action 'self' https://www.payfip.gouv.fr" in csp and "script-src 'self'" in csp
+
+
+@pytest.mark.django_db(transaction=True)
+def test_coming_back_from_a_payment_concluded_after_it_expired_shows_it_paid(parent_client, invoice, live_server,
+                                                                            settings):
+    settings.SITE_URL = live_server.url
+    settings.PAYFIP_SIMULATOR_NOTIFICATION = "drop"
+    select(parent_client, invoice)
+    parent_client.post(reverse("portail:pay"))
+    payment = Payment.objects.get()
+    payments.payments_reconcile(now=payment.created_at + datetime.timedelta(minutes=21))
+    assert Payment.objects.get().status == Payment.Status.EXPIRED
+    from core.payfip_simulator import simulator
+
+    simulator.operation_conclude(idop=payment.idop, resultrans="P", notification="drop")  # the payer finishes late
+
+    text = parent_client.get(reverse("portail:payment_return", args=[payment.uuid])).text
+    assert "Paiement accepté" in text
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID

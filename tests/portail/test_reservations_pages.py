@@ -63,7 +63,7 @@ def test_the_week_shows_one_grid_per_child_with_a_button_per_cell(parent, family
     assert "Lun. 07/12" in html and "Ven. 11/12" in html
     monday = cell_button(html, f"jour-{junior.pk}-{town.repas_maternelle.pk}-2026-12-07")
     assert 'type="submit"' in monday and 'class="slot slot--free"' in monday
-    assert 'aria-label="Repas maternelle, lundi 7 décembre : non réservé"' in monday
+    assert 'aria-label="Junior TEST, Repas maternelle, lundi 7 décembre : non réservé"' in monday
     assert f'value="book:{junior.pk}:{town.repas_maternelle.pk}:2026-12-07"' in monday
     assert "Réservation possible jusqu&#x27;au jeudi 03/12 à 10h00." in monday
     thursday = cell_button(html, f"jour-{junior.pk}-{town.repas_maternelle.pk}-2026-12-10")
@@ -86,7 +86,7 @@ def test_locked_and_closed_days_are_not_actionable_and_say_why(parent, family, t
 
 def test_previous_and_next_week_links_and_the_date_picker(parent, family):
     html = parent.get(PAGE, {"date": "2026-12-09"}).text
-    assert '?date=2026-11-30" rel="prev"' in html and '?date=2026-12-14" rel="next"' in html
+    assert '?date=2026-11-30#semaine-titre" rel="prev"' in html and '?date=2026-12-14#semaine-titre" rel="next"' in html
     assert 'name="date" value="2026-12-07"' in html
     assert "Revenir à cette semaine" in html
 
@@ -108,7 +108,7 @@ def test_clicking_an_open_day_puts_a_booking_in_the_basket(parent, family, town)
     item = BasketItem.objects.get()
     assert (item.child, item.activity, item.date, item.action) == (junior, town.repas_maternelle, MONDAY, "book")
     html = parent.get(response.url).text
-    assert "Réservation ajoutée au panier : Junior, Repas maternelle, lundi 7 décembre." in html
+    assert "Réservation ajoutée au panier : Junior TEST, Repas maternelle, lundi 7 décembre." in html
     cell = cell_button(html, dom_id)
     assert "slot--pending-book" in cell and f'value="remove:{item.pk}"' in cell
     assert "non réservé, réservation dans le panier" in cell
@@ -121,6 +121,8 @@ def test_clicking_a_pending_day_takes_it_out_of_the_basket(parent, family, town)
     item = basket_service.basket_add(guardian=family.parent, child=junior, activity=town.repas_maternelle, day=MONDAY, action="book")
     response = click(parent, f"remove:{item.pk}")
     assert response.status_code == 302 and not BasketItem.objects.exists()
+    html = parent.get(response.url).text
+    assert "Retiré du panier : Junior TEST, Repas maternelle, lundi 7 décembre : réservation." in html
 
 
 def test_clicking_a_booked_day_puts_a_cancellation_in_the_basket(parent, family, town):
@@ -195,7 +197,8 @@ def test_the_basket_lists_changes_by_child_and_day_whatever_the_week(parent, fam
     assert re.search(r"Junior TEST.*Lun\. 7 déc\..*Jeu\. 10 déc\..*Lise TEST.*Lun\. 14 déc\..*Annulation", basket, re.S)
     assert "(3)" in basket
     assert 'aria-label="Voir le panier : 3 changements"' in html
-    assert "Retirer du panier : réservation, Repas maternelle, lundi 7 décembre, Junior" in basket
+    assert "Retirer du panier : Junior TEST, Repas maternelle, lundi 7 décembre : réservation" in basket
+    assert "Retirer du panier : Lise TEST, Repas primaire, lundi 14 décembre : annulation" in basket
 
 
 def test_clear_empties_the_basket(parent, family, town):
@@ -269,7 +272,7 @@ def test_period_booking_for_two_siblings_fills_the_basket_and_lists_skipped_days
     form = parent.get(reverse("portail:period")).text
     assert "Junior TEST" in form and "Garderie soir" in form and "Repas maternelle" in form
     response = parent.post(reverse("portail:period"), period_data([junior, lise], town.garderie_soir))
-    assert response.status_code == 302 and response.url == f"{PAGE}?date=2026-12-07"
+    assert response.status_code == 302 and response.url == f"{PAGE}?date=2026-12-07#bilan"
     added = sorted((i.child.first_name, i.date.day) for i in BasketItem.objects.all())
     assert added == [("Junior", d) for d in (7, 10, 14, 17)] + [("Lise", d) for d in (7, 14, 17)]
     html = parent.get(response.url).text
@@ -361,9 +364,62 @@ def test_the_demo_parent_sees_junior_booked_and_the_christmas_holidays(client, d
     client.force_login(User.objects.get(email="parent@example.org"))
     html = client.get(PAGE, {"date": "2026-12-16"}).text
     assert "Junior TEST" in html
-    assert 'aria-label="Repas maternelle, jeudi 17 décembre : réservé"' in html
+    assert 'aria-label="Junior TEST, Repas maternelle, jeudi 17 décembre : réservé"' in html
     html = client.get(PAGE, {"date": "2026-12-21"}).text
-    assert 'aria-label="Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)"' in html
+    assert 'aria-label="Junior TEST, Repas maternelle, lundi 21 décembre : fermé (Vacances de Noël)"' in html
+
+
+# --- Accessibility: titles, messages tied to their cell (RGAA 7.5, 8.6, 11.10) ----------------------
+
+
+def test_the_title_names_the_week_and_week_links_lead_to_its_heading(parent, family):
+    html = week(parent).text
+    assert "<title>Mes réservations, semaine du 07/12/2026 au 11/12/2026 — Espace Famille</title>" in html
+    assert 'id="semaine-titre" tabindex="-1"' in html  # the links' #semaine-titre focuses it
+
+
+def test_a_change_without_javascript_is_described_on_its_cell(parent, family, town):
+    junior = family.children[0]
+    response = click(parent, book_value(junior, town.repas_maternelle))
+    dom_id = f"jour-{junior.pk}-{town.repas_maternelle.pk}-2026-12-07"
+    html = parent.get(response.url).text
+    assert 'aria-describedby="message-grille"' in cell_button(html, dom_id)
+    message = re.search(r'<p id="message-grille"[^>]*>([^<]*)</p>', html).group(1)
+    assert message == "Réservation ajoutée au panier : Junior TEST, Repas maternelle, lundi 7 décembre."
+    assert html.count("ajoutée au panier") == 1  # not repeated in a status region above
+    assert 'aria-describedby="message-grille"' not in parent.get(response.url).text  # once only
+
+
+def test_a_refused_change_without_javascript_is_described_on_its_cell(parent, family, town):
+    junior = family.children[0]
+    value = book_value(junior, town.repas_maternelle, datetime.date(2026, 11, 23))  # past its deadline
+    response = click(parent, value, day=datetime.date(2026, 11, 23))
+    dom_id = f"jour-{junior.pk}-{town.repas_maternelle.pk}-2026-11-23"
+    assert response.url.endswith(f"#{dom_id}")
+    html = parent.get(response.url).text
+    assert 'aria-describedby="message-grille"' in cell_button(html, dom_id)
+    message = re.search(r'<p id="message-grille" class="message message--error[^"]*">([^<]*)</p>', html).group(1)
+    assert "Junior" in message and "Repas maternelle" in message
+    assert not BasketItem.objects.exists()
+
+
+def test_the_validation_report_takes_focus_and_titles_the_page(parent, family, town):
+    click(parent, book_value(family.children[0], town.repas_maternelle))
+    response = parent.post(reverse("portail:basket_validate"), {"date": "2026-12-07"})
+    assert response.url == f"{PAGE}?date=2026-12-07#bilan"
+    html = parent.get(response.url).text
+    assert "<title>Panier validé – Mes réservations, semaine du 07/12/2026 au 11/12/2026 — Espace Famille</title>" in html
+    section = re.search(r'<section [^>]*id="bilan"[^>]*>', html).group(0)
+    assert 'tabindex="-1"' in section and 'aria-describedby="bilan-resume"' in section
+    assert '<p id="bilan-resume" class="report__summary">Panier validé : 1 réservation enregistrée.' in html
+    assert 'role="status">Panier validé' not in html  # no status region already filled at load
+
+
+def test_no_template_comment_leaks_into_the_page(parent, family, town):
+    click(parent, book_value(family.children[0], town.repas_maternelle))
+    response = parent.post(reverse("portail:basket_validate"), {"date": "2026-12-07"})
+    assert "{#" not in parent.get(response.url).text
+
 
 
 def test_the_basket_shows_each_changes_price_and_the_month_with_and_without_it(parent, family, town, django_assert_max_num_queries):
@@ -419,7 +475,7 @@ def test_model_week_page_saves_the_usual_days_then_applies_them_without_javascri
     response = parent.post(reverse("portail:model_week"), {
         "action": "apply", "children": [junior.pk, lise.pk], "kind": "meal", "start": "2026-12-07", "end": "2026-12-18",
     })
-    assert response.status_code == 302 and response.url == f"{PAGE}?date=2026-12-07"
+    assert response.status_code == 302 and response.url == f"{PAGE}?date=2026-12-07#bilan"
     added = sorted((i.child.first_name, i.date.day) for i in BasketItem.objects.all())
     assert added == [("Junior", 7), ("Junior", 10), ("Junior", 14), ("Junior", 17), ("Lise", 7), ("Lise", 14)]
     assert "Semaine type appliquée" in parent.get(response.url).text

@@ -53,6 +53,8 @@
 
   function showError(text) {
     var box = document.getElementById("erreur-grille");
+    var previous = document.getElementById("message-grille"); // the message of a change made without JavaScript
+    if (previous) previous.remove();
     if (!box) return;
     box.textContent = text || "";
     box.hidden = !text;
@@ -84,13 +86,22 @@
         showError("");
         return refresh().then(function () {
           var target = focusAfter(inGrid ? button.id : null, "panier-titre");
-          announce(inGrid && target ? target.getAttribute("aria-label") : "Le changement a été retiré du panier.");
+          // Name the child, the service, the day and the state (RGAA 11.9): the cell's own name, or
+          // the removed line's, whose button said « Retirer du panier : <child>, <service>, <day> : <change> ».
+          announce(inGrid && target
+            ? target.getAttribute("aria-label")
+            : "Retiré du panier : " + (button.getAttribute("aria-label") || "").replace(/^Retirer du panier : /, "") + ".");
         });
       }
       if (response.status === 400) {
         return response.json().then(function (data) {
           showError(data.detail || "Ce changement est impossible.");
-          return refresh().then(function () { focusAfter(button.id, "erreur-grille"); });
+          return refresh().then(function () {
+            // The refusal belongs to the cell: it is read with it when focus comes back (RGAA 11.10).
+            var refused = document.getElementById(button.id);
+            if (refused) refused.setAttribute("aria-describedby", "erreur-grille");
+            focusAfter(button.id, "erreur-grille");
+          });
         });
       }
       plainSubmit(button);
@@ -125,6 +136,17 @@
     (isChange ? change(button) : clear(button))
       .catch(function () { /* refresh() reloads the page */ })
       .then(function () { busy = false; });
+  });
+
+  // After « Valider le panier » or a period booking the page opens on its report (#bilan, which the
+  // link's fragment focuses): its summary is also put in the live region, empty until now (RGAA 7.5).
+  document.addEventListener("DOMContentLoaded", function () {
+    var report = document.getElementById("bilan");
+    if (!report) return;
+    if (document.activeElement !== report) report.focus();
+    var summary = document.getElementById("bilan-resume");
+    var status = document.getElementById("annonce");
+    if (summary && status) window.setTimeout(function () { status.textContent = summary.textContent; }, 300);
   });
 
   // « Valider le panier » stays a plain form (its report is a page); only one submit at a time.

@@ -4,6 +4,7 @@ CSRF is off here on purpose: these pages stand in for a foreign site (PayFiP) th
 redirects to; they hold no session and change nothing but the simulator's own operations.
 """
 
+import datetime
 import functools
 import urllib.parse
 
@@ -13,14 +14,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from core.models import PayfipSimulatorOperation
-from core.payfip import simulator
+from core.payfip import simulator_enabled
+from core.payfip_simulator import simulator
+from core.payfip_simulator.models import PayfipSimulatorOperation
 
 
 def simulator_only(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not simulator.simulator_enabled():
+        if not simulator_enabled():
             raise Http404("Simulateur PayFiP désactivé")
         return view(request, *args, **kwargs)
 
@@ -98,7 +100,18 @@ def conclude(request):
     resultrans = request.POST.get("resultrans", "")
     if resultrans not in PayfipSimulatorOperation.Result.values:
         raise Http404("Résultat inconnu")
+    late_by = request.POST.get("late_by_minutes", "")
     operation, _ = simulator.operation_conclude(
-        idop=operation.idop, resultrans=resultrans, notification=request.POST.get("notification", "")
+        idop=operation.idop, resultrans=resultrans, notification=request.POST.get("notification", ""),
+        late_by=datetime.timedelta(minutes=min(int(late_by), 1440)) if late_by.isdigit() else None,
+        interim="A" if request.POST.get("interim") == "A" else "",
     )
     return redirect(simulator.redirect_url(operation))
+
+
+@simulator_only
+@require_http_methods(["POST"])
+def purge(request):
+    """PayFiP forgets an operation: its detail answers P1 from now on."""
+    operation = simulator.operation_purge(idop=_operation(request).idop)
+    return render(request, "payfip_simulator/closed.html", {"operation": operation, "expired": True}, status=410)

@@ -1,6 +1,7 @@
 """State of the local PayFiP simulator: one row per operation (idop) it handed out.
 
 Only used when PAYMENT_BACKEND = "simulator"; never part of the domain (payments live elsewhere).
+The table keeps the name it had when the model lived in `core` (its migrations 0004 and 0010).
 """
 
 import uuid
@@ -42,11 +43,19 @@ class PayfipSimulatorOperation(models.Model):
     resultrans = models.CharField("résultat", max_length=1, choices=Result.choices, blank=True)
     numauto = models.CharField("numéro d'autorisation", max_length=20, blank=True)
     transaction_at = models.DateTimeField("date de la transaction", null=True, blank=True)
+    # A result PayFiP knows only later: until result_at it answers interim_resultrans (e.g. A, the
+    # payer's operation still alive) or, without one, P5. From purged_at on it answers P1.
+    result_at = models.DateTimeField("résultat connu à partir du", null=True, blank=True)
+    interim_resultrans = models.CharField(
+        "résultat en attendant", max_length=1, choices=Result.choices, blank=True
+    )
+    purged_at = models.DateTimeField("purgée le", null=True, blank=True)
     notification = models.CharField("notification", max_length=10, choices=Notification.choices, blank=True)
     notifications_sent = models.PositiveSmallIntegerField("notifications envoyées", default=0)
     last_notification_status = models.CharField("dernier envoi", max_length=200, blank=True)
 
     class Meta:
+        db_table = "core_payfipsimulatoroperation"
         verbose_name = "opération du simulateur PayFiP"
         verbose_name_plural = "opérations du simulateur PayFiP"
         ordering = ["-created_at"]

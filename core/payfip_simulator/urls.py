@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from core.payfip import views
+from core.payfip_simulator import views
 
 app_name = "payfip_simulator"
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("paiement", views.payment, name="payment"),
     path("paiement/carte", views.card, name="card"),
     path("paiement/resultat", views.conclude, name="conclude"),
+    path("paiement/purge", views.purge, name="purge"),
 ]

@@ -21,7 +21,7 @@ def sync_roles(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0009_booking_attendance_indexes'),
+        ('core', '0012_emaillog_mask_access_links'),
     ]
 
     operations = [

@@ -5,7 +5,8 @@ outcome and P1 for an idop it never issued, then notifies `urlnotif` (form field
 to server, unsigned — like PayFiP) and sends the browser back to `urlredirect`. The notification
 can be delivered, dropped, delayed or duplicated, per operation or by default (settings).
 
-Served only when PAYMENT_BACKEND = "simulator" and either DEBUG or PAYFIP_SIMULATOR_ALLOWED is on.
+Served only when PAYMENT_BACKEND = "simulator" and either DEBUG or PAYFIP_SIMULATOR_ALLOWED is on
+(core.payfip.simulator_enabled).
 """
 
 import datetime
@@ -23,9 +24,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.constants import PARIS
-from core.models import PayfipSimulatorOperation, Regie
 from core.payfip import protocol, validation
-from core.payfip.errors import PayfipInvalidInput, PayfipNotConfigured, PayfipProtocolError
+from core.payfip.errors import PayfipInvalidInput, PayfipProtocolError
+from core.payfip_simulator.models import PayfipSimulatorOperation
 
 logger = logging.getLogger(__name__)
 OPERATION_LIFETIME = datetime.timedelta(minutes=15)
@@ -49,18 +50,6 @@ FIELD_FAULTS = {
     "urlnotif": "SU",
     "urlredirect": "SU",
 }
-
-
-def simulator_enabled():
-    return settings.PAYMENT_BACKEND == "simulator" and (settings.DEBUG or settings.PAYFIP_SIMULATOR_ALLOWED)
-
-
-def ensure_enabled():
-    if not simulator_enabled():
-        raise PayfipNotConfigured(
-            "Le simulateur PayFiP n'est disponible qu'en développement (DEBUG) ou en test "
-            "(PAYFIP_SIMULATOR_ALLOWED) : en production, PAYMENT_BACKEND=payfip."
-        )
 
 
 def default_notification_mode():
@@ -88,7 +77,7 @@ def handle_soap(content, *, now=None):
     if operation is protocol.CREER_PAIEMENT:
         return _create(fields, now=now)
     if operation is protocol.RECUPERER_DETAIL_PAIEMENT:
-        return _detail(fields.get("idOp", ""))
+        return _detail(fields.get("idOp", ""), now=now)
     return _client_detail(fields.get("numCli", ""))
 
 
@@ -115,13 +104,23 @@ def _create(fields, *, now):
     return 200, protocol.build_response(protocol.CREER_PAIEMENT, {"idOp": operation.idop})
 
 
-def _detail(idop):
+def operation_result(operation, *, now):
+    """The result PayFiP gives at `now`: "" while not known (P5), the interim one (e.g. A) before
+    a late result is known, then the payer's."""
+    if operation.result_at and now < operation.result_at:
+        return operation.interim_resultrans
+    return operation.resultrans
+
+
+def _detail(idop, *, now):
     operation = PayfipSimulatorOperation.objects.filter(idop=idop).first()
-    if operation is None:
+    if operation is None or (operation.purged_at and now >= operation.purged_at):
         return _fault("P1")
-    if not operation.resultrans:
+    resultrans = operation_result(operation, now=now)
+    if not resultrans:
         return _fault("P5")
-    at = timezone.localtime(operation.transaction_at, PARIS)
+    late = resultrans == operation.resultrans and operation.result_at
+    at = timezone.localtime(operation.result_at if late else operation.transaction_at, PARIS)
     return 200, protocol.build_response(
         protocol.RECUPERER_DETAIL_PAIEMENT,
         {
@@ -131,11 +130,11 @@ def _detail(idop):
             "idOp": operation.idop,
             "mel": operation.mel,
             "montant": operation.montant,
-            "numauto": operation.numauto,
+            "numauto": operation.numauto if resultrans == operation.resultrans else "",
             "numcli": operation.numcli,
             "objet": operation.objet,
             "refdet": operation.refdet,
-            "resultrans": operation.resultrans,
+            "resultrans": resultrans,
             "saisie": operation.saisie,
         },
     )
@@ -148,13 +147,17 @@ def _client_detail(numcli):
         return _fault("SN", descriptif=str(error), libelle="Paramètre NUMCLI incorrect")
     return 200, protocol.build_response(
         protocol.RECUPERER_DETAIL_CLIENT,
-        {"libelleN1": settings.TOWN_NAME, "libelleN2": collectivite_label(numcli), "libelleN3": "Simulateur PayFiP"},
+        {
+            "libelleN1": settings.TOWN_NAME, "libelleN2": collectivite_label(numcli), "libelleN3": "Simulateur PayFiP",
+            "numcli": numcli,
+        },
     )
 
 
 def collectivite_label(numcli):
-    regie = Regie.objects.filter(payfip_numcli=numcli).first()
-    return regie.name if regie else f"Régie simulée {numcli}"
+    """The régie's label at PayFiP. The simulator knows no régie of the site (PayFiP knows its own
+    clients, not our tables): it names it after its numcli."""
+    return f"Régie {numcli}"
 
 
 # -- payment page ---------------------------------------------------------------------------------
@@ -162,14 +165,19 @@ def operation_is_expired(operation, *, now=None):
     return not operation.resultrans and (now or timezone.now()) > operation.created_at + OPERATION_LIFETIME
 
 
-def operation_conclude(*, idop, resultrans, notification="", now=None):
+def operation_conclude(*, idop, resultrans, notification="", late_by=None, interim="", now=None):
     """Record the payer's outcome once (a second submit changes nothing), then notify after commit.
 
-    Returns (operation, concluded_now)."""
+    `late_by` (a timedelta) plays a result PayFiP learns only later, after we may have given up on
+    the attempt: until then it answers P5, or `interim` (e.g. A: abandoned, then paid after all),
+    and the notification leaves when the result is known. Returns (operation, concluded_now)."""
     if resultrans not in PayfipSimulatorOperation.Result.values:
         raise ValueError(f"résultat inconnu : {resultrans!r}")
+    if interim and interim not in PayfipSimulatorOperation.Result.values:
+        raise ValueError(f"résultat intermédiaire inconnu : {interim!r}")
     mode = notification if notification in NOTIFICATION_MODES else default_notification_mode()
     now = now or timezone.now()
+    late_by = late_by if late_by and late_by > datetime.timedelta(0) else None
     with transaction.atomic():
         operation = PayfipSimulatorOperation.objects.select_for_update().get(idop=idop)
         if operation.resultrans or operation_is_expired(operation, now=now):
@@ -177,11 +185,27 @@ def operation_conclude(*, idop, resultrans, notification="", now=None):
         operation.resultrans = resultrans
         operation.transaction_at = now
         operation.notification = mode
+        operation.result_at = now + late_by if late_by else None
+        operation.interim_resultrans = interim if late_by else ""
         if resultrans in {"P", "V"}:
             operation.numauto = f"{secrets.randbelow(10**6):06d}"
-        operation.save(update_fields=["resultrans", "transaction_at", "notification", "numauto"])
-    dispatch_notification(operation)
+        operation.save(update_fields=[
+            "resultrans", "transaction_at", "notification", "numauto", "result_at", "interim_resultrans"
+        ])
+    if late_by is None:
+        dispatch_notification(operation)
+    else:
+        if operation.interim_resultrans:
+            dispatch_notification(operation, mode="deliver" if mode != "drop" else mode)
+        dispatch_notification(operation, after=late_by.total_seconds())
     return operation, True
+
+
+def operation_purge(*, idop, now=None):
+    """PayFiP forgets the operation: from now on it answers P1 (unknown or purged idop)."""
+    now = now or timezone.now()
+    PayfipSimulatorOperation.objects.filter(idop=idop, purged_at__isnull=True).update(purged_at=now)
+    return PayfipSimulatorOperation.objects.get(idop=idop)
 
 
 def redirect_url(operation):
@@ -190,14 +214,15 @@ def redirect_url(operation):
 
 
 # -- notification ---------------------------------------------------------------------------------
-def dispatch_notification(operation):
-    """Deliver, drop, delay or duplicate the server-to-server notification of one operation."""
-    mode = operation.notification or default_notification_mode()
+def dispatch_notification(operation, *, mode=None, after=0):
+    """Deliver, drop, delay or duplicate the server-to-server notification of one operation,
+    `after` seconds from now (a result known late)."""
+    mode = mode or operation.notification or default_notification_mode()
     if mode == "drop":
         logger.info("Simulateur PayFiP : notification de %s perdue volontairement", operation.idop)
         return
-    if mode == "delay":
-        delay = settings.PAYFIP_SIMULATOR_NOTIFICATION_DELAY
+    if mode == "delay" or after:
+        delay = after + (settings.PAYFIP_SIMULATOR_NOTIFICATION_DELAY if mode == "delay" else 0)
         timer = threading.Timer(delay, _send_in_thread, args=[operation.pk])
         timer.daemon = True
         timer.start()

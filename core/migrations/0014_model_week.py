@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0010_waiting_list'),
+        ('core', '0013_waiting_list'),
     ]
 
     operations = [
