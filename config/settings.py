@@ -285,6 +285,9 @@ USE_TZ = True
 PUBLIC_HOLIDAYS_SUBDIVISION = os.environ.get("PUBLIC_HOLIDAYS_SUBDIVISION", "") or None
 
 TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
+# How long after a service day a parent may still declare the child absent (hours after midnight
+# ending the day); before the cancellation deadline it is a plain cancellation.
+ABSENCE_DECLARATION_HOURS = env_int("ABSENCE_DECLARATION_HOURS", 48)
 # Staff two-factor authentication (core.services.two_factor): the name authenticator apps show.
 OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 

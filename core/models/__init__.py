@@ -1,3 +1,4 @@
+from core.models.absences import AbsenceDay, AbsenceDeclaration, AbsenceReason
 from core.models.accounts import User
 from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
 from core.models.basket import Basket, BasketItem
@@ -12,6 +13,9 @@ from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 from core.models.waiting_lists import WaitingListEntry
 
 __all__ = [
+    "AbsenceDay",
+    "AbsenceDeclaration",
+    "AbsenceReason",
     "WEEKDAYS",
     "Activity",
     "Attendance",

@@ -29,7 +29,8 @@ ROLE_PERMISSIONS = {
     GESTIONNAIRE: [
         *_perms(CRUD, "household", "guardian", "child", "quotientfamilial", "enrolment"),
         *_perms(CRUD, "booking", "attendance", "news", "closure"),
-        *_perms(("view", "change"), "waitinglistentry"),
+        *_perms(("view", "change"), "waitinglistentry", "absencedeclaration"),
+        *_perms(("view",), "absenceday", "absencereason"),
         *_perms(("view",), "emaillog"),
         *_REFERENCE_VIEW,
     ],
