@@ -63,6 +63,7 @@ def sidebar_navigation(request):
             "items": [
                 _item("Réservations", "event_available", "booking"),
                 _item("Listes d'attente", "hourglass_top", "waitinglistentry"),
+                _item("Absences déclarées", "sick", "absencedeclaration"),
                 _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
             ],

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from admin_ext.admin import (  # noqa: F401
+    absences,
     accounts,
     activities,
     billing,
