@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from core.models import Activity, Enrolment, Guardian, User
+from core.models import AbsenceReason, Activity, Enrolment, Guardian, User
 from core.services import french_dates
 from portail.throttling import password_recheck
 
@@ -285,5 +285,39 @@ class ModelWeekApplyForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
+            self.add_error("end", "La date de fin doit suivre la date de début.")
+        return cleaned
+
+
+class AbsenceForm(forms.Form):
+    """« Déclarer une absence »: a child of the household, one day or several, a reason. Which days
+    can be declared is decided by core.services.absences."""
+
+    child = forms.ModelChoiceField(
+        label="Enfant", queryset=None, widget=forms.RadioSelect, empty_label=None,
+        error_messages={"required": "Choisissez l'enfant absent.", "invalid_choice": "Choisissez un enfant de votre foyer."},
+    )
+    start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(
+        label="Au (inclus)", required=False, help_text="Laissez vide pour une seule journée.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.ModelChoiceField(
+        label="Motif", queryset=None, empty_label=None, error_messages={"required": "Choisissez un motif."}
+    )
+    comment = forms.CharField(label="Précisions (facultatif)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = household.children.order_by("first_name")
+        self.fields["child"].label_from_instance = lambda child: child.full_name
+        self.fields["reason"].queryset = AbsenceReason.objects.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and not end:
+            cleaned["end"] = start
+        elif start and end and end < start:
             self.add_error("end", "La date de fin doit suivre la date de début.")
         return cleaned

@@ -10,6 +10,7 @@ urlpatterns = [
     path("espace-famille/inscriptions/", reservations.enrolments, name="enrolments"),
     path("espace-famille/periode/", reservations.period, name="period"),
     path("espace-famille/semaine-type/", reservations.model_week, name="model_week"),
+    path("espace-famille/absences/", reservations.absences, name="absences"),
     path("espace-famille/panier/changer/", reservations.basket_change, name="basket_change"),
     path("espace-famille/panier/vider/", reservations.basket_clear, name="basket_clear"),
     path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),

@@ -465,6 +465,24 @@ def model_week(ctx, role, client):
     assert BasketItem.objects.filter(child=ctx.junior).count() == 1  # only the owner's own item
 
 
+def absences(ctx, role, client):
+    from core.models import AbsenceDeclaration, AbsenceReason
+
+    url = reverse("portail:absences")
+    page = client.get(url)
+    expect(ctx, role, page)
+    reason = AbsenceReason.objects.get(label="Maladie")
+    response = client.post(url, {"child": ctx.junior.pk, "start": "2026-12-01", "end": "2026-12-04", "reason": reason.pk})
+    declared = AbsenceDeclaration.objects.filter(child=ctx.junior)
+    if role == "owner":  # the days are still cancellable on the frozen day: refused, in French
+        assert "Déclarer une absence" in ctx.text(page) and "encore annulable" in ctx.text(response)
+        return
+    expect(ctx, role, response, owner=302)
+    if role == "other":
+        assert response.status_code == 200 and "Choisissez un enfant de votre foyer" in ctx.text(response)
+    assert not declared.exists()
+
+
 def _cleared(ctx):
     assert not BasketItem.objects.filter(pk=ctx.item.pk).exists()
 
@@ -479,6 +497,7 @@ ROUTES = {
     "portail:enrolments": _page("portail:enrolments", ("Junior", "Lise")),
     "portail:period": period,
     "portail:model_week": model_week,
+    "portail:absences": absences,
     "portail:basket_change": basket_change,
     "portail:basket_clear": _basket_action("portail:basket_clear", _cleared),
     "portail:basket_validate": _basket_action("portail:basket_validate", _validated),

@@ -6,6 +6,7 @@ through the JSON API when JavaScript runs; without it the forms below post here.
 import datetime
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -15,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.models import Activity, BasketItem, Enrolment, WaitingListEntry
+from core.models import AbsenceDeclaration, Activity, BasketItem, Enrolment, WaitingListEntry
+from core.services import absences as absence_service
 from core.services import basket as basket_service
 from core.services import estimates
 from core.services import model_weeks as model_week_service
@@ -23,7 +25,7 @@ from core.services import french_dates
 from core.services import waiting_lists as waiting_list_service
 from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
 from core.services.deadlines import PARIS, deadline_label, is_past
-from portail.forms import ModelWeekApplyForm, ModelWeekForm, PeriodForm
+from portail.forms import AbsenceForm, ModelWeekApplyForm, ModelWeekForm, PeriodForm
 from portail.views.base import guardian_required
 
 REPORT_KEY = "portail_basket_report"
@@ -468,6 +470,45 @@ def model_week(request):
     return render(
         request, "portail/model_week.html", {"week_form": week_form, "apply_form": apply_form, "tab": "reservations"}
     )
+
+
+# --- Absences ---------------------------------------------------------------------------------
+
+
+@guardian_required("espace-famille")
+@require_http_methods(["GET", "POST"])
+def absences(request):
+    """« Déclarer une absence »: for booked days past the cancellation deadline (before it, the
+    basket cancels them); the household's declarations and the service's decisions below."""
+    household = request.household
+    initial = {"start": request.GET.get("date")} if request.GET.get("date") else None
+    form = AbsenceForm(request.POST or None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            declaration, left_out = absence_service.absence_declare(
+                guardian=request.guardian, child=data["child"], start=data["start"], end=data["end"],
+                reason=data["reason"], comment=data["comment"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            days = declaration.days.count()
+            text = (
+                f"Absence de {data['child'].first_name} déclarée ({days} jour{'s' if days > 1 else ''}) : le service va "
+                "l'examiner, vous recevrez un email avec sa décision."
+            )
+            if left_out:
+                text += " Non déclarés : " + " ".join(left_out)
+            messages.success(request, text)
+            return redirect(reverse("portail:absences"))
+    declarations = (
+        AbsenceDeclaration.objects.filter(child__household=household)
+        .select_related("child", "reason").prefetch_related("days__activity").order_by("-declared_at")[:50]
+    )
+    return render(request, "portail/absences.html", {
+        "form": form, "declarations": declarations, "limit_hours": settings.ABSENCE_DECLARATION_HOURS, "tab": "absences",
+    })
 
 
 # --- Mes inscriptions ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 
 LOGGED_OUT_PAGES = {"login", "password_reset", "password_reset_done", "activate", "password_reset_confirm"}
 LOGGED_IN_PAGES = {
-    "home", "reservations", "enrolments", "period", "model_week", "household", "contact_edit", "invoices", "archived_invoices",
+    "home", "reservations", "enrolments", "period", "model_week", "absences", "household", "contact_edit", "invoices", "archived_invoices",
     "payment_return", "password_change", "email_change", "email_change_confirm",
 }
 NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server notification
