@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 
 from admin_ext.formatting import euros
 from core.constants import ZERO
-from core.models import Booking, Guardian, Household, Invoice, InvoiceRun, Payment
+from core.models import AbsenceDeclaration, Booking, Guardian, Household, Invoice, InvoiceRun, Payment, WaitingListEntry
 from core.services.headcounts import headcounts_compute
 
 PALETTE = ["var(--color-primary-600)", "var(--color-primary-300)", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444"]
@@ -230,6 +230,19 @@ def billing_figures(request, *, now=None):
     return billing
 
 
+def to_review(request, today):
+    """Pending absences and children waiting for a place, for the staff who may see them."""
+    user = request.user
+    figures = {"absences": None, "waiting": None}
+    if user.has_perm("core.view_absencedeclaration"):
+        figures["absences"] = AbsenceDeclaration.objects.filter(status=AbsenceDeclaration.Status.PENDING).count()
+        figures["absences_href"] = f"{reverse('admin:core_absencedeclaration_changelist')}?status__exact=pending"
+    if user.has_perm("core.view_waitinglistentry"):
+        figures["waiting"] = WaitingListEntry.objects.waiting().filter(date__gte=today).count()
+        figures["waiting_href"] = f"{reverse('admin:core_waitinglistentry_changelist')}?status__exact=waiting"
+    return figures
+
+
 def dashboard_callback(request, context):
     now = timezone.now()
     today = timezone.localdate()
@@ -247,6 +260,7 @@ def dashboard_callback(request, context):
             "changes": booking_changes(now),
             "activation": account_activation(),
             "billing": billing_figures(request),
+            "to_review": to_review(request, today),
             "links": {
                 "headcounts": reverse("admin:core_booking_headcounts"),
                 "attendance": reverse("admin:core_attendance_sheet"),

@@ -45,3 +45,11 @@ def test_a_refusal_without_reason_is_shown_in_french_and_nothing_changes(client,
     assert response.status_code == 200 and "Indiquez le motif du refus" in response.text
     assert AbsenceDeclaration.objects.get().status == "pending"
     assert client.get(reverse("admin:core_absencedeclaration_add")).status_code == 403
+
+
+def test_the_dashboard_counts_pending_absences_for_the_gestionnaire(client, gestionnaire, family, town):
+    _declared(family, town)
+    client.force_login(gestionnaire)
+    page = client.get(reverse("admin:index")).text
+    assert "Absences à examiner" in page
+    assert 'id="absences-pending">1</div>' in page
