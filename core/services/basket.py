@@ -17,7 +17,7 @@ from core import emails
 from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
 from core.services import french_dates, waiting_lists
 from core.services.bookings import CellState, Refusal, day_status, places_taken
-from core.services.calendar import ServiceCalendar, daterange
+from core.services.calendar import ServiceCalendar, check_within_horizon, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
 
 MAX_PERIOD_DAYS = 366
@@ -169,6 +169,7 @@ def basket_add(
     now = now or timezone.now()
     action = Action(action)
     _check_household(guardian, [child])
+    check_within_horizon(day, today=now.astimezone(PARIS).date())
     with transaction.atomic():
         rules = _Rules(children=[child], start=day, end=day)
         problem = rules.problem(child=child, activity=activity, day=day, action=action, now=now)
@@ -196,7 +197,10 @@ def basket_clear(*, guardian: Guardian) -> int:
         return deleted
 
 
-def _check_period(start, end):
+def _check_period(start, end, now):
+    today = now.astimezone(PARIS).date()
+    check_within_horizon(start, today=today)
+    check_within_horizon(end, today=today)
     if end < start:
         raise ValidationError("La date de fin doit suivre la date de début.", code="invalid_period")
     if (end - start).days >= MAX_PERIOD_DAYS:
@@ -235,9 +239,10 @@ def basket_add_period(
     """Book `activity` — or every activity of `kind` each child is enrolled in — for one or several
     children of the household on the given weekdays between two dates: one basket change per open
     service day; every other day is listed with why."""
+    now = now or timezone.now()
     children = list(children)
     _check_household(guardian, children)
-    _check_period(start, end)
+    _check_period(start, end, now)
     weekdays = {int(w) for w in weekdays}
     if activity is not None:
         plan = [(child, activity, weekdays & set(activity.weekdays)) for child in children]
@@ -266,7 +271,7 @@ def basket_add_plan(
     now = now or timezone.now()
     plan = [(child, activity, set(days)) for child, activity, days in plan if days]
     _check_household(guardian, [child for child, _, _ in plan])
-    _check_period(start, end)
+    _check_period(start, end, now)
     with transaction.atomic():
         basket = Basket.objects.select_for_update().get(pk=basket_get(guardian=guardian).pk)
         rules = _Rules(children={child for child, _, _ in plan}, start=start, end=end)

@@ -24,6 +24,7 @@ from core.services import model_weeks as model_week_service
 from core.services import french_dates
 from core.services import waiting_lists as waiting_list_service
 from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
+from core.services.calendar import OUT_OF_HORIZON_MESSAGE, within_horizon
 from core.services.deadlines import PARIS, deadline_label, is_past
 from portail.forms import AbsenceForm, ModelWeekApplyForm, ModelWeekForm, PeriodForm
 from portail.views.base import guardian_required
@@ -31,7 +32,6 @@ from portail.views.base import guardian_required
 REPORT_KEY = "portail_basket_report"
 REPORT_ANCHOR = "bilan"  # the report's id: following the link focuses it
 CELL_MESSAGE_TAG = "cellule"  # a change's message, shown with its cell rather than atop the page (RGAA 11.10)
-MAX_YEARS_AWAY = 3  # the date picker goes no further: the calendar holds no such years
 
 
 # --- Reading the request ---------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def _requested_day(value, today):
         day = datetime.date.fromisoformat(value) if value else today
     except ValueError:
         return today
-    return day if abs(day.year - today.year) <= MAX_YEARS_AWAY else today
+    return day if within_horizon(day, today=today) else today
 
 
 def _week_url(day):
@@ -221,6 +221,8 @@ def basket_change(request):
             raise ValueError(kind)
     except ValueError:
         return HttpResponseBadRequest("Changement invalide.")
+    if kind != "remove" and not within_horizon(day, today=timezone.now().astimezone(PARIS).date()):
+        return HttpResponseBadRequest(OUT_OF_HORIZON_MESSAGE)
 
     if kind == "remove":
         item = (
@@ -431,7 +433,8 @@ def period(request):
             form.add_error(None, error)
         else:
             return _period_done(request, result, children, data["start"])
-    return render(request, "portail/period.html", {"form": form, "tab": "reservations"})
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(request, "portail/period.html", {"form": form, "tab": "reservations"}, status=status)
 
 
 # --- Semaine type ---------------------------------------------------------------------------------
@@ -467,8 +470,10 @@ def model_week(request):
             apply_form.add_error(None, error)
         else:
             return _period_done(request, result, chosen, data["start"], title="Semaine type appliquée")
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
     return render(
-        request, "portail/model_week.html", {"week_form": week_form, "apply_form": apply_form, "tab": "reservations"}
+        request, "portail/model_week.html", {"week_form": week_form, "apply_form": apply_form, "tab": "reservations"},
+        status=status,
     )
 
 
@@ -506,9 +511,10 @@ def absences(request):
         AbsenceDeclaration.objects.filter(child__household=household)
         .select_related("child", "reason").prefetch_related("days__activity").order_by("-declared_at")[:50]
     )
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
     return render(request, "portail/absences.html", {
         "form": form, "declarations": declarations, "limit_hours": settings.ABSENCE_DECLARATION_HOURS, "tab": "absences",
-    })
+    }, status=status)
 
 
 # --- Mes inscriptions ----------------------------------------------------------------------------

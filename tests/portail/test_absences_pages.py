@@ -45,7 +45,7 @@ def test_a_parent_declares_a_late_absence_and_sees_it_pending(parent, family, to
 def test_the_form_says_in_french_what_is_wrong(parent, family, town):
     response = parent.post(PAGE, {"start": "2026-12-07", "end": "2026-12-01"})
     text = response.text
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Choisissez l&#x27;enfant absent." in text and "La date de fin doit suivre la date de début." in text
     assert 'aria-invalid="true"' in text
     response = parent.post(PAGE, {"child": family.children[0].pk, "start": "2026-12-07", "reason": AbsenceReason.objects.first().pk})
