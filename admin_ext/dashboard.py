@@ -16,7 +16,19 @@ from django.utils.formats import date_format
 
 from admin_ext.formatting import euros
 from core.constants import ZERO
-from core.models import Booking, DirectDebit, EnrolmentRequest, Guardian, Household, Invoice, InvoiceRun, Mandate, Payment
+from core.models import (
+    AbsenceDeclaration,
+    Booking,
+    DirectDebit,
+    EnrolmentRequest,
+    Guardian,
+    Household,
+    Invoice,
+    InvoiceRun,
+    Mandate,
+    Payment,
+    WaitingListEntry,
+)
 from core.services.headcounts import headcounts_compute
 from core.services.reminders import overdue_age_sums, overdue_ages
 
@@ -309,6 +321,19 @@ def enrolment_figures(request, *, today=None):
     ]
 
 
+def to_review(request, today):
+    """Pending absences and children waiting for a place, for the staff who may see them."""
+    user = request.user
+    figures = {"absences": None, "waiting": None}
+    if user.has_perm("core.view_absencedeclaration"):
+        figures["absences"] = AbsenceDeclaration.objects.filter(status=AbsenceDeclaration.Status.PENDING).count()
+        figures["absences_href"] = f"{reverse('admin:core_absencedeclaration_changelist')}?status__exact=pending"
+    if user.has_perm("core.view_waitinglistentry"):
+        figures["waiting"] = WaitingListEntry.objects.waiting().filter(date__gte=today).count()
+        figures["waiting_href"] = f"{reverse('admin:core_waitinglistentry_changelist')}?status__exact=waiting"
+    return figures
+
+
 def dashboard_callback(request, context):
     now = timezone.now()
     today = timezone.localdate()
@@ -327,6 +352,7 @@ def dashboard_callback(request, context):
             "activation": account_activation(),
             "billing": billing_figures(request),
             "enrolment_cards": enrolment_figures(request, today=today),
+            "to_review": to_review(request, today),
             "links": {
                 "headcounts": reverse("admin:core_booking_headcounts"),
                 "attendance": reverse("admin:core_attendance_sheet"),

@@ -66,6 +66,8 @@ def sidebar_navigation(request):
             "title": "Réservations",
             "items": [
                 _item("Réservations", "event_available", "booking"),
+                _item("Listes d'attente", "hourglass_top", "waitinglistentry"),
+                _item("Absences déclarées", "sick", "absencedeclaration"),
                 _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
             ],

@@ -292,6 +292,10 @@ TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
 # The town's identity printed on certificates (the tax certificate needs the SIRET).
 TOWN_ADDRESS = os.environ.get("TOWN_ADDRESS", "1 place de la Mairie\n59270 Valbourg")
 TOWN_SIRET = os.environ.get("TOWN_SIRET", "")
+
+# How long after a service day a parent may still declare the child absent (hours after midnight
+# ending the day); before the cancellation deadline it is a plain cancellation.
+ABSENCE_DECLARATION_HOURS = env_int("ABSENCE_DECLARATION_HOURS", 48)
 # Staff two-factor authentication (core.services.two_factor): the name authenticator apps show.
 OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 

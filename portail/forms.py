@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from core.models import Activity, Child, Enrolment, Guardian, User
+from core.models import AbsenceReason, Activity, Child, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import check_within_horizon
 from core.services.documents import ACCEPT_ATTRIBUTE
@@ -170,18 +170,43 @@ class ChildChoiceField(forms.ModelMultipleChoiceField):
         return obj.full_name
 
 
+KIND_PREFIX = "kind:"
+KIND_LABELS = {
+    Activity.Kind.MEAL: "La cantine (le repas de chaque enfant, quelle que soit son école)",
+    Activity.Kind.CHILDCARE: "La garderie (chaque garde à laquelle l'enfant est inscrit)",
+}
+
+
+def service_choices(household):
+    """« La cantine » / « La garderie » (one action for siblings in different schools), then each
+    activity the household's children are enrolled in."""
+    enrolled = Enrolment.objects.accepted().filter(child__household=household).values("activity_id")
+    activities = list(Activity.objects.filter(is_active=True, pk__in=enrolled).order_by("position", "name"))
+    kinds = [k for k in KIND_LABELS if any(a.kind == k for a in activities)]
+    choices = [(f"{KIND_PREFIX}{k}", KIND_LABELS[k]) for k in kinds]
+    choices += [(str(a.pk), a.name) for a in activities]
+    return activities, choices
+
+
+def parse_service(value, activities):
+    """(activity, kind) from a chosen service value; one of them is None."""
+    if value.startswith(KIND_PREFIX):
+        return None, value.removeprefix(KIND_PREFIX)
+    return next(a for a in activities if str(a.pk) == value), None
+
+
 class PeriodForm(forms.Form):
-    """« Réserver sur une période »: the children (siblings together), one activity, two dates and
-    the weekdays. Only the household's children and activities are offered; the booking rules
-    themselves are checked by core.services.basket.basket_add_period."""
+    """« Réserver sur une période »: the children (siblings together), one activity or a whole
+    service (« la cantine »), two dates and the weekdays. Only the household's children and
+    activities are offered; the booking rules themselves are checked by
+    core.services.basket.basket_add_period."""
 
     children = ChildChoiceField(
         label="Enfant(s)", queryset=None, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choisissez au moins un enfant."},
     )
-    activity = forms.ModelChoiceField(
-        label="Prestation", queryset=None, empty_label=None,
-        error_messages={"invalid_choice": "Choisissez une prestation de la liste."},
+    activity = forms.ChoiceField(
+        label="Prestation", error_messages={"invalid_choice": "Choisissez une prestation de la liste."},
     )
     start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     end = forms.DateField(label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
@@ -194,10 +219,8 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.household = household
         self.fields["children"].queryset = household.children.order_by("first_name")
-        enrolled = Enrolment.objects.accepted().filter(child__household=household).values("activity_id")
-        activities = Activity.objects.filter(is_active=True, pk__in=enrolled).order_by("position", "name")
-        self.fields["activity"].queryset = activities
-        weekdays = sorted({day for activity in activities for day in activity.weekdays}) or list(range(5))
+        self.activities, self.fields["activity"].choices = service_choices(household)
+        weekdays = sorted({day for activity in self.activities for day in activity.weekdays}) or list(range(5))
         self.fields["weekdays"].choices = [(day, french_dates.WEEKDAYS[day].capitalize()) for day in weekdays]
         self.fields["start"].initial = today + datetime.timedelta(days=7 - today.weekday())
         self.today = today
@@ -212,17 +235,103 @@ class PeriodForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        children, activity = cleaned.get("children"), cleaned.get("activity")
+        children, service = cleaned.get("children"), cleaned.get("activity")
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", "La date de fin doit suivre la date de début.")
-        if children and activity:
-            enrolled = set(
-                Enrolment.objects.accepted().filter(child__in=children, activity=activity).values_list("child_id", flat=True)
-            )
+        activity, kind = parse_service(service, self.activities) if service else (None, None)
+        cleaned["activity"], cleaned["kind"] = activity, kind
+        if children and service:
+            enrolled = Enrolment.objects.accepted().filter(child__in=children)
+            enrolled = enrolled.filter(activity=activity) if activity else enrolled.filter(activity__kind=kind)
+            enrolled = set(enrolled.values_list("child_id", flat=True))
             for child in children:
                 if child.pk not in enrolled:
-                    self.add_error("children", f"{child.first_name} n'est pas inscrit(e) à « {activity.name} ».")
+                    name = activity.name if activity else KIND_LABELS[kind].split(" (")[0].lower()
+                    self.add_error("children", f"{child.first_name} n'est pas inscrit(e) à « {name} ».")
+        return cleaned
+
+
+class ModelWeekForm(forms.Form):
+    """The model week of the household's children: per child and activity, the usual weekdays."""
+
+    def __init__(self, *args, children, activities, weeks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.groups = []
+        for child in children:
+            names = []
+            for activity in activities.get(child.pk, []):
+                name = f"semaine-{child.pk}-{activity.pk}"
+                self.fields[name] = forms.TypedMultipleChoiceField(
+                    label=f"{child.first_name} — {activity.name}", required=False, coerce=int,
+                    widget=forms.CheckboxSelectMultiple,
+                    choices=[(d, french_dates.WEEKDAYS[d].capitalize()) for d in sorted(activity.weekdays)],
+                    initial=weeks.get(child.pk, {}).get(activity.pk, []),
+                )
+                names.append((activity, name))
+            self.groups.append((child, names))
+
+    def days_of(self, child):
+        """activity id → weekdays chosen for `child`."""
+        return {activity.pk: self.cleaned_data[name] for c, names in self.groups if c == child for activity, name in names}
+
+
+class ModelWeekApplyForm(forms.Form):
+    """Apply the saved model week of some children between two dates, optionally one service only."""
+
+    children = ChildChoiceField(
+        label="Enfant(s)", queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins un enfant."},
+    )
+    kind = forms.ChoiceField(label="Service", required=False)
+    start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, household, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["children"].queryset = household.children.order_by("first_name")
+        self.fields["kind"].choices = [("", "Toute la semaine type"), *((k, label.split(" (")[0]) for k, label in KIND_LABELS.items())]
+        self.fields["start"].initial = today + datetime.timedelta(days=7 - today.weekday())
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "La date de fin doit suivre la date de début.")
+        return cleaned
+
+
+class AbsenceForm(forms.Form):
+    """« Déclarer une absence »: a child of the household, one day or several, a reason. Which days
+    can be declared is decided by core.services.absences."""
+
+    child = forms.ModelChoiceField(
+        label="Enfant", queryset=None, widget=forms.RadioSelect, empty_label=None,
+        error_messages={"required": "Choisissez l'enfant absent.", "invalid_choice": "Choisissez un enfant de votre foyer."},
+    )
+    start = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(
+        label="Au (inclus)", required=False, help_text="Laissez vide pour une seule journée.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    reason = forms.ModelChoiceField(
+        label="Motif", queryset=None, empty_label=None, error_messages={"required": "Choisissez un motif."}
+    )
+    comment = forms.CharField(label="Précisions (facultatif)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = household.children.order_by("first_name")
+        self.fields["child"].label_from_instance = lambda child: child.full_name
+        self.fields["reason"].queryset = AbsenceReason.objects.filter(is_active=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and not end:
+            cleaned["end"] = start
+        elif start and end and end < start:
+            self.add_error("end", "La date de fin doit suivre la date de début.")
         return cleaned
 
 

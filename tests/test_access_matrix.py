@@ -13,7 +13,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from admin_ext import two_factor
-from core.models import BasketItem, Booking, Guardian, Invoice, Payment
+from core.models import BasketItem, Booking, Guardian, Invoice, ModelWeekDay, Payment, WaitingListEntry
 from core.services import invoicing
 from core.services.basket import basket_add
 from core.services.deadlines import PARIS
@@ -22,6 +22,7 @@ from tests.core.test_invoicing import DECEMBER, DECEMBER_DAYS, book
 
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=PARIS)
 MONDAY = datetime.date(2026, 12, 7)
+TUESDAY = datetime.date(2026, 12, 8)
 ROLES = ("anonymous", "other", "staff", "owner")  # the owner last: its checks change its data
 FIGURES = {"checks": 0}
 
@@ -653,6 +654,79 @@ def mandate_pdf(ctx, role, client):
         if role == "other":
             assert response.status_code == 404
         expect(ctx, role, response)
+def _full_tuesday(ctx):
+    """The activity's only place of Tuesday 8 December is the other household's."""
+    ctx.activity.capacity = 1
+    ctx.activity.save()
+    if not Booking.objects.filter(child=ctx.other.children[0], date=TUESDAY).exists():
+        factories.BookingFactory(child=ctx.other.children[0], activity=ctx.activity, date=TUESDAY)
+
+
+def waiting_list_join(ctx, role, client):
+    _full_tuesday(ctx)
+    url = reverse("portail:waiting_list_join")
+    response = client.post(url, {"day": f"{ctx.junior.pk}:{ctx.activity.pk}:{TUESDAY.isoformat()}"})
+    joined = WaitingListEntry.objects.filter(child=ctx.junior, date=TUESDAY, status="waiting")
+    if role == "owner":
+        assert response.status_code == 302 and joined.exists()
+        return
+    expect(ctx, role, response)
+    if role == "other":
+        assert response.status_code == 404
+    assert not joined.exists()
+
+
+def waiting_list_leave(ctx, role, client):
+    _full_tuesday(ctx)
+    entry, _ = WaitingListEntry.objects.get_or_create(
+        child=ctx.junior, activity=ctx.activity, date=TUESDAY, status="waiting", defaults={"position": 1, "joined_at": NOW}
+    )
+    response = client.post(reverse("portail:waiting_list_leave", kwargs={"entry_id": entry.pk}))
+    entry.refresh_from_db()
+    if role == "owner":
+        assert response.status_code == 302 and entry.status == "left"
+        return
+    expect(ctx, role, response)
+    if role == "other":
+        assert response.status_code == 404
+    assert entry.status == "waiting"
+
+
+def model_week(ctx, role, client):
+    url = reverse("portail:model_week")
+    page = client.get(url)
+    expect(ctx, role, page)
+    field = f"semaine-{ctx.junior.pk}-{ctx.activity.pk}"
+    saved = client.post(url, {"action": "save", field: ["0"]})
+    applied = client.post(url, {
+        "action": "apply", "children": [ctx.junior.pk], "start": "2026-12-07", "end": "2026-12-13",
+    })
+    if role == "owner":
+        assert "Junior" in ctx.text(page) and saved.status_code == 302 and applied.status_code == 302
+        assert ModelWeekDay.objects.filter(child=ctx.junior).exists()
+        return
+    for response in (saved, applied):
+        expect(ctx, role, response, owner=302)
+    assert not ModelWeekDay.objects.exists()
+    assert BasketItem.objects.filter(child=ctx.junior).count() == 1  # only the owner's own item
+
+
+def absences(ctx, role, client):
+    from core.models import AbsenceDeclaration, AbsenceReason
+
+    url = reverse("portail:absences")
+    page = client.get(url)
+    expect(ctx, role, page)
+    reason = AbsenceReason.objects.get(label="Maladie")
+    response = client.post(url, {"child": ctx.junior.pk, "start": "2026-12-01", "end": "2026-12-04", "reason": reason.pk})
+    declared = AbsenceDeclaration.objects.filter(child=ctx.junior)
+    if role == "owner":  # the days are still cancellable on the frozen day: refused, in French
+        assert "Déclarer une absence" in ctx.text(page) and "encore annulable" in ctx.text(response)
+        return
+    expect(ctx, role, response, owner=302)
+    if role == "other":
+        assert response.status_code == 400 and "Choisissez un enfant de votre foyer" in ctx.text(response)
+    assert not declared.exists()
 
 
 def _cleared(ctx):
@@ -670,9 +744,13 @@ ROUTES = {
     "portail:enrolment_start": enrolment_start,
     "portail:enrolment_request": enrolment_request,
     "portail:period": period,
+    "portail:model_week": model_week,
+    "portail:absences": absences,
     "portail:basket_change": basket_change,
     "portail:basket_clear": _basket_action("portail:basket_clear", _cleared),
     "portail:basket_validate": _basket_action("portail:basket_validate", _validated),
+    "portail:waiting_list_join": waiting_list_join,
+    "portail:waiting_list_leave": waiting_list_leave,
     "portail:household": _page("portail:household", ("Junior", "Lise", "parent@example.org")),
     "portail:contact_edit": contact_edit,
     "portail:invoices": None,  # set below: needs the invoice number

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from admin_ext.admin import (  # noqa: F401
+    absences,
     account_requests,
     accounts,
     activities,
@@ -15,6 +16,7 @@ from admin_ext.admin import (  # noqa: F401
     organisation,
     payments,
     recovery,
+    waiting_lists,
 )
 
 # unfold's own admin/index.html comes first in the template search (its app is listed before

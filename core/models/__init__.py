@@ -1,4 +1,5 @@
 from core.models.account_requests import FamilyAccountRequest
+from core.models.absences import AbsenceDay, AbsenceDeclaration, AbsenceReason
 from core.models.accounts import User
 from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
 from core.models.basket import Basket, BasketItem
@@ -9,12 +10,17 @@ from core.models.direct_debit import DebitBatch, DirectDebit, Mandate
 from core.models.emails import EmailLog
 from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, EnrolmentRequest, RequestedService
 from core.models.households import Child, Guardian, Household, QuotientFamilial
+from core.models.model_weeks import ModelWeekDay
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 from core.models.recovery import HandoverBatch, HandoverItem, InvoiceReminder, ReminderStep
+from core.models.waiting_lists import WaitingListEntry
 
 __all__ = [
+    "AbsenceDay",
+    "AbsenceDeclaration",
+    "AbsenceReason",
     "WEEKDAYS",
     "Activity",
     "Attendance",
@@ -46,6 +52,7 @@ __all__ = [
     "InvoiceReminder",
     "InvoiceRun",
     "Mandate",
+    "ModelWeekDay",
     "News",
     "Payment",
     "PaymentAllocation",
@@ -59,4 +66,5 @@ __all__ = [
     "SchoolYear",
     "Tariff",
     "User",
+    "WaitingListEntry",
 ]

@@ -29,6 +29,7 @@ class Booking(models.Model):
         PORTAL = "portal", "Portail famille"
         STAFF = "staff", "Agent de la mairie"
         IMPORT = "import", "Import"
+        WAITING_LIST = "waitlist", "Liste d'attente"
 
     child = models.ForeignKey(Child, verbose_name="enfant", on_delete=models.PROTECT, related_name="bookings")
     activity = models.ForeignKey(Activity, verbose_name="prestation", on_delete=models.PROTECT, related_name="bookings")

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core import emails
 from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
-from core.services import french_dates
+from core.services import french_dates, waiting_lists
 from core.services.bookings import CellState, Refusal, day_status, places_taken
 from core.services.calendar import ServiceCalendar, check_within_horizon, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
@@ -41,6 +41,7 @@ class SkippedDay:
     date: datetime.date
     code: str
     reason: str
+    activity_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -196,20 +197,7 @@ def basket_clear(*, guardian: Guardian) -> int:
         return deleted
 
 
-def basket_add_period(
-    *,
-    guardian: Guardian,
-    children: Iterable[Child],
-    activity: Activity,
-    start: datetime.date,
-    end: datetime.date,
-    weekdays: Iterable[int],
-    now: datetime.datetime | None = None,
-) -> PeriodResult:
-    """Book `activity` for one or several children of the household on the given weekdays between
-    two dates: one basket change per open service day; every other day is listed with why."""
-    now = now or timezone.now()
-    _check_household(guardian, children)
+def _check_period(start, end, now):
     today = now.astimezone(PARIS).date()
     check_within_horizon(start, today=today)
     check_within_horizon(end, today=today)
@@ -217,24 +205,88 @@ def basket_add_period(
         raise ValidationError("La date de fin doit suivre la date de début.", code="invalid_period")
     if (end - start).days >= MAX_PERIOD_DAYS:
         raise ValidationError("La période ne peut pas dépasser un an.", code="invalid_period")
-    weekdays = {int(w) for w in weekdays} & set(activity.weekdays)
-    if not weekdays:
-        raise ValidationError(f"« {activity.name} » n'a lieu aucun des jours choisis.", code="no_service_weekday")
+
+
+def enrolled_activities_of_kind(
+    *, children: Iterable[Child], kind: str, start: datetime.date, end: datetime.date
+) -> dict[int, list[Activity]]:
+    """Per child id, the active activities of `kind` (« la cantine », « la garderie ») the child has
+    an accepted enrolment in for a school year overlapping the period: siblings in different
+    schools get their own meal (« Repas maternelle », « Repas primaire »)."""
+    enrolments = (
+        Enrolment.objects.accepted()
+        .filter(child__in=list(children), activity__kind=kind, activity__is_active=True)
+        .filter(school_year__start_date__lte=end, school_year__end_date__gte=start)
+        .select_related("activity").order_by("activity__position", "activity__name")
+    )
+    found = defaultdict(dict)
+    for enrolment in enrolments:
+        found[enrolment.child_id][enrolment.activity_id] = enrolment.activity
+    return {child_id: list(activities.values()) for child_id, activities in found.items()}
+
+
+def basket_add_period(
+    *,
+    guardian: Guardian,
+    children: Iterable[Child],
+    start: datetime.date,
+    end: datetime.date,
+    weekdays: Iterable[int],
+    activity: Activity | None = None,
+    kind: str | None = None,
+    now: datetime.datetime | None = None,
+) -> PeriodResult:
+    """Book `activity` — or every activity of `kind` each child is enrolled in — for one or several
+    children of the household on the given weekdays between two dates: one basket change per open
+    service day; every other day is listed with why."""
+    now = now or timezone.now()
+    children = list(children)
+    _check_household(guardian, children)
+    _check_period(start, end, now)
+    weekdays = {int(w) for w in weekdays}
+    if activity is not None:
+        plan = [(child, activity, weekdays & set(activity.weekdays)) for child in children]
+        if not weekdays & set(activity.weekdays):
+            raise ValidationError(f"« {activity.name} » n'a lieu aucun des jours choisis.", code="no_service_weekday")
+    else:
+        by_child = enrolled_activities_of_kind(children=children, kind=kind, start=start, end=end)
+        plan = [(child, a, weekdays & set(a.weekdays)) for child in children for a in by_child.get(child.pk, [])]
+        if not plan:
+            raise ValidationError("Aucun des enfants choisis n'est inscrit à ce service.", code=Refusal.NOT_ENROLLED)
+        if not any(days for _, _, days in plan):
+            raise ValidationError("Ce service n'a lieu aucun des jours choisis.", code="no_service_weekday")
+    return basket_add_plan(guardian=guardian, plan=plan, start=start, end=end, now=now)
+
+
+def basket_add_plan(
+    *,
+    guardian: Guardian,
+    plan: Iterable[tuple[Child, Activity, set[int]]],
+    start: datetime.date,
+    end: datetime.date,
+    now: datetime.datetime | None = None,
+) -> PeriodResult:
+    """Put in the basket, for each (child, activity, weekdays) of the plan, every open service day
+    between two dates (period booking, the model week); every other day is listed with why."""
+    now = now or timezone.now()
+    plan = [(child, activity, set(days)) for child, activity, days in plan if days]
+    _check_household(guardian, [child for child, _, _ in plan])
+    _check_period(start, end, now)
     with transaction.atomic():
         basket = Basket.objects.select_for_update().get(pk=basket_get(guardian=guardian).pk)
-        rules = _Rules(children=children, start=start, end=end)
+        rules = _Rules(children={child for child, _, _ in plan}, start=start, end=end)
         in_basket = set(basket.items.values_list("child_id", "activity_id", "date"))
         skipped, new_items = [], []
-        for child in children:
+        for child, activity, weekdays in plan:
             for day in daterange(start, end):
                 if day.weekday() not in weekdays:
                     continue
                 if (child.pk, activity.pk, day) in in_basket:
-                    skipped.append(SkippedDay(child.pk, day, Refusal.IN_BASKET, "Déjà dans le panier."))
+                    skipped.append(SkippedDay(child.pk, day, Refusal.IN_BASKET, "Déjà dans le panier.", activity.pk))
                     continue
                 problem = rules.problem(child=child, activity=activity, day=day, action=Action.BOOK, now=now)
                 if problem:
-                    skipped.append(SkippedDay(child.pk, day, problem.code, problem.message))
+                    skipped.append(SkippedDay(child.pk, day, problem.code, problem.message, activity.pk))
                     continue
                 new_items.append(BasketItem(basket=basket, child=child, activity=activity, date=day, action=Action.BOOK))
         added = BasketItem.objects.bulk_create(new_items)
@@ -293,7 +345,9 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
             return result
         # Daily capacities: validations booking a capped activity take its row lock in turn, so that
         # each counts the places the previous one took (in id order: no deadlock).
-        capped = sorted({i.activity_id for i in items if i.action == Action.BOOK and i.activity.capacity is not None})
+        # A cancellation of a capped day takes the same lock: the place it frees goes to the day's
+        # waiting list in this transaction (see core.services.waiting_lists).
+        capped = sorted({i.activity_id for i in items if i.activity.capacity is not None})
         if capped:
             list(Activity.objects.select_for_update().filter(pk__in=capped).order_by("pk").values_list("pk", flat=True))
         rules = _Rules(
@@ -329,6 +383,9 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
         Booking.history.bulk_history_create(changed, update=True, default_user=guardian.user, default_date=now)
         if result.applied_count:
             _send_confirmation(guardian=guardian, result=result)
+        freed = {(b.activity_id, b.date) for b in result.cancelled if b.activity.capacity is not None}
+        if freed:
+            waiting_lists.waiting_lists_promote(places=freed, now=now)
         return result
 
 

@@ -116,6 +116,19 @@ def places_taken(
     return {(activity_id, day): n for activity_id, day, n in rows}
 
 
+def child_day_status(*, child: Child, activity: Activity, day: datetime.date, now: datetime.datetime) -> DayStatus:
+    """`day_status` of one (child, activity, day), its data loaded here (a few queries): for the
+    services that act on a single day (waiting lists, absences)."""
+    calendar = ServiceCalendar.load(day - CALENDAR_LOOKBACK, day)
+    enrolments = list(Enrolment.objects.accepted().filter(child=child, activity=activity))
+    booking = Booking.objects.filter(child=child, activity=activity, date=day).first()
+    taken = places_taken(activities=[activity], start=day, end=day).get((activity.pk, day), 0)
+    return day_status(
+        child=child, activity=activity, day=day, calendar=calendar, enrolments=enrolments, booking=booking, now=now,
+        taken=taken,
+    )
+
+
 # --- The week view ----------------------------------------------------------------------------
 
 
@@ -290,10 +303,14 @@ def booking_override(
 ) -> Booking:
     """Staff book or cancel a child's day whatever the deadlines; the booking is recorded as an
     override made by staff. It must still be a service day for an enrolled child."""
+    from core.services import waiting_lists  # it reads the day's status from this module
+
     now = now or timezone.now()
     action = Action(action)
     check_within_horizon(day, today=now.astimezone(PARIS).date())
     with transaction.atomic():
+        if activity.capacity is not None:
+            waiting_lists.lock_activity(activity.pk)  # before the booking's row, as the basket does
         booking = Booking.objects.select_for_update().filter(child=child, activity=activity, date=day).first()
         if action == Action.CANCEL:
             if booking is None or booking.status != Booking.Status.BOOKED:
@@ -302,6 +319,7 @@ def booking_override(
             booking.cancelled_at, booking.cancelled_by = now, staff_user
             booking.source, booking.is_override = Booking.Source.STAFF, True
             booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "source", "is_override"])
+            waiting_lists.waiting_list_promote(activity=activity, day=day, now=now)
             return booking
         problem = service_day_problem(child=child, activity=activity, day=day)
         if problem:

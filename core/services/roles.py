@@ -32,6 +32,8 @@ ROLE_PERMISSIONS = {
         *_perms(("view", "add", "change"), "householddocument"),
         *_perms(CRUD, "enrolmentcampaign", "campaignservice", "enrolmentrequest", "requestedservice"),
         *_perms(("view", "change"), "familyaccountrequest"),
+        *_perms(("view", "change"), "waitinglistentry", "absencedeclaration"),
+        *_perms(("view",), "absenceday", "absencereason"),
         *_perms(("view",), "emaillog", "documenttype"),
         *_REFERENCE_VIEW,
     ],

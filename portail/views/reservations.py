@@ -6,6 +6,7 @@ through the JSON API when JavaScript runs; without it the forms below post here.
 import datetime
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -15,13 +16,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.models import Activity, BasketItem, Enrolment
+from core.models import AbsenceDeclaration, Activity, BasketItem, Enrolment, WaitingListEntry
+from core.services import absences as absence_service
 from core.services import basket as basket_service
+from core.services import estimates
+from core.services import model_weeks as model_week_service
 from core.services import french_dates
-from core.services.bookings import CellState, Refusal, week_view
+from core.services import waiting_lists as waiting_list_service
+from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
 from core.services.calendar import OUT_OF_HORIZON_MESSAGE, within_horizon
-from core.services.deadlines import PARIS
-from portail.forms import PeriodForm
+from core.services.deadlines import PARIS, deadline_label, is_past
+from portail.forms import AbsenceForm, ModelWeekApplyForm, ModelWeekForm, PeriodForm
 from portail.views.base import guardian_required
 from portail.views.enrolment_requests import household_requests, open_campaign_rows
 
@@ -67,6 +72,8 @@ def _cell_view(child_id, activity_id, cell):
         look = "locked-booked" if cell.is_booked else "locked"
         change = None
         hint = f"Délai dépassé le {cell.deadline_label}."
+    elif cell.closure_reason == FULL_REASON:
+        look, change, hint = "closed", None, "Complet : rejoignez la liste d'attente sous la grille."
     else:
         look, change, hint = "closed", None, cell.closure_reason
     return {
@@ -118,11 +125,48 @@ def _basket_groups(items):
                 "long_day": french_dates.long_label(item.date),
                 "label": _basket_line_label(item),
                 "problem": item.problem.message if item.problem else None,
+                "price": getattr(item, "price", None),
             }
             for item in child_items
         ]
         groups.append({"child": child_items[0].child, "lines": lines})
     return groups
+
+
+def _waiting_lists(view, household, now):
+    """The household's places in waiting lists still to come, and the full days of the shown week
+    it may queue for (the service decides again when the parent asks)."""
+    today = now.astimezone(PARIS).date()
+    entries = list(
+        WaitingListEntry.objects.waiting().filter(child__household=household, date__gte=today)
+        .select_related("child", "activity__booking_rule").order_by("date", "activity__position", "child__first_name")
+    )
+    ranks = waiting_list_service.waiting_list_positions(entries)
+    waiting = set()
+    lines = []
+    for entry in entries:
+        waiting.add((entry.child_id, entry.activity_id, entry.date))
+        deadline = waiting_list_service.waiting_list_deadline(activity=entry.activity, day=entry.date)
+        lines.append({
+            "entry": entry,
+            "day": french_dates.short_label(entry.date),
+            "long_day": french_dates.long_label(entry.date),
+            "rank": ranks.get(entry.pk),
+            "is_closed": is_past(deadline, now=now),
+            "deadline": deadline_label(deadline),
+        })
+    full_days = [
+        {
+            "child_id": child.child_id, "first_name": child.first_name, "activity_id": row.activity_id,
+            "activity": row.activity_name, "date": cell.date, "long_day": french_dates.long_label(cell.date),
+        }
+        for child in view.children
+        for row in child.rows
+        for cell in row.cells
+        if cell.closure_reason == FULL_REASON and not cell.is_booked and cell.date >= today
+        and (child.child_id, row.activity_id, cell.date) not in waiting
+    ]
+    return {"lines": lines, "full_days": full_days}
 
 
 @guardian_required("espace-famille")
@@ -134,12 +178,19 @@ def reservations(request):
     day = _requested_day(request.GET.get("date"), today)
     view = week_view(guardian=request.guardian, day=day, now=now)
     items = basket_service.basket_items(guardian=request.guardian, now=now)
+    # The month of the week's Thursday: a week spanning two months counts in the one holding most days.
+    prices = estimates.week_prices(
+        household=request.household, items=items, month=view.week_start + datetime.timedelta(days=3)
+    )
     cell_message, other_messages = _split_cell_message(request)
     context = {
+        "basket_effects": prices.effects,
+        "estimate": prices.estimate,
         "week": view,
         "grid": _grid(view),
         "basket_groups": _basket_groups(items),
         "basket_count": len(items),
+        "waiting": _waiting_lists(view, request.household, now),
         "report": request.session.pop(REPORT_KEY, None),
         "cell_message": cell_message,
         "messages": other_messages,
@@ -290,13 +341,58 @@ def basket_validate(request):
     return _back_to_week(request, anchor=REPORT_ANCHOR)
 
 
+# --- Listes d'attente ----------------------------------------------------------------------------
+
+
+@guardian_required("espace-famille")
+@require_POST
+def waiting_list_join(request):
+    """« Rejoindre la liste d'attente » of a full day: `day` is `<child>:<activity>:<AAAA-MM-JJ>`."""
+    try:
+        child_id, activity_id, day = request.POST.get("day", "").split(":")
+        child_id, activity_id, day = int(child_id), int(activity_id), datetime.date.fromisoformat(day)
+    except ValueError:
+        return HttpResponseBadRequest("Jour invalide.")
+    child = get_object_or_404(request.household.children.all(), pk=child_id)
+    activity = get_object_or_404(Activity.objects.filter(is_active=True), pk=activity_id)
+    try:
+        entry = waiting_list_service.waiting_list_join(guardian=request.guardian, child=child, activity=activity, day=day)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        rank = waiting_list_service.waiting_list_positions([entry])[entry.pk]
+        messages.success(
+            request,
+            f"{child.first_name} est sur la liste d'attente « {activity.name} » du {french_dates.long_label(day)}, "
+            f"au rang {rank}. Si une place se libère, elle lui sera attribuée et vous recevrez un email.",
+        )
+    return _back_to_week(request, anchor="listes-attente")
+
+
+@guardian_required("espace-famille")
+@require_POST
+def waiting_list_leave(request, entry_id):
+    """« Quitter la liste d'attente »: another household's entry is not found."""
+    try:
+        entry = waiting_list_service.waiting_list_leave(guardian=request.guardian, entry_id=entry_id)
+    except WaitingListEntry.DoesNotExist:
+        raise Http404 from None
+    messages.info(
+        request,
+        f"{entry.child.first_name} n'est plus sur la liste d'attente « {entry.activity.name} » du "
+        f"{french_dates.long_label(entry.date)}.",
+    )
+    return _back_to_week(request, anchor="listes-attente")
+
+
 # --- Réserver sur une période ------------------------------------------------------------------------
 
 
-def _period_report(result, children, activity):
+def _period_report(result, children, title="Réservation sur une période"):
     names = {c.pk: c.first_name for c in children}
+    activities = Activity.objects.in_bulk({s.activity_id for s in result.skipped if s.code == Refusal.IN_BASKET})
     skipped = [
-        f"{names[s.child_id]}, {activity.name}, {french_dates.short_label(s.date)} : déjà dans le panier."
+        f"{names[s.child_id]}, {activities[s.activity_id].name}, {french_dates.short_label(s.date)} : déjà dans le panier."
         if s.code == Refusal.IN_BASKET
         else s.reason
         for s in sorted(result.skipped, key=lambda s: (s.date, names[s.child_id]))
@@ -305,18 +401,25 @@ def _period_report(result, children, activity):
     plural = "s" if added > 1 else ""
     return {
         "kind": "period",
-        "title": "Réservation sur une période",
+        "title": title,
         "outcome": f"{added} jour{plural} ajouté{plural} au panier" if added else "Aucun jour ajouté au panier",
         "added": added,
         "skipped": skipped,
     }
 
 
+def _period_done(request, result, children, start, title="Réservation sur une période"):
+    request.session[REPORT_KEY] = _period_report(result, children, title)
+    first = min((item.date for item in result.added), default=start)
+    return redirect(f"{_week_url(first)}#{REPORT_ANCHOR}")
+
+
 @guardian_required("espace-famille")
 @require_http_methods(["GET", "POST"])
 def period(request):
     """« Réserver sur une période »: every chosen weekday between two dates, for one or several
-    children, lands in the basket for review; the days left out are listed with why."""
+    children and one activity or a whole service (« la cantine »), lands in the basket for review;
+    the days left out are listed with why."""
     household = request.household
     form = PeriodForm(request.POST or None, household=household, today=timezone.now().astimezone(PARIS).date())
     if request.method == "POST" and form.is_valid():
@@ -324,17 +427,95 @@ def period(request):
         children = list(data["children"])
         try:
             result = basket_service.basket_add_period(
-                guardian=request.guardian, children=children, activity=data["activity"], start=data["start"],
-                end=data["end"], weekdays=data["weekdays"],
+                guardian=request.guardian, children=children, activity=data["activity"], kind=data["kind"],
+                start=data["start"], end=data["end"], weekdays=data["weekdays"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            request.session[REPORT_KEY] = _period_report(result, children, data["activity"])
-            first = min((item.date for item in result.added), default=data["start"])
-            return redirect(f"{_week_url(first)}#{REPORT_ANCHOR}")
+            return _period_done(request, result, children, data["start"])
     status = 400 if request.method == "POST" else 200  # a valid POST has redirected
     return render(request, "portail/period.html", {"form": form, "tab": "reservations"}, status=status)
+
+
+# --- Semaine type ---------------------------------------------------------------------------------
+
+
+@guardian_required("espace-famille")
+@require_http_methods(["GET", "POST"])
+def model_week(request):
+    """« Ma semaine type »: save each child's usual days (one form), then apply them to a period,
+    several children and schools at once (the other form): the days land in the basket."""
+    household, today = request.household, timezone.now().astimezone(PARIS).date()
+    children = list(household.children.order_by("first_name"))
+    activities = model_week_service.model_week_activities(children=children)
+    weeks = model_week_service.model_week_of(children=children)
+    action = request.POST.get("action") if request.method == "POST" else None
+    week_form = ModelWeekForm(
+        request.POST if action == "save" else None, children=children, activities=activities, weeks=weeks
+    )
+    apply_form = ModelWeekApplyForm(request.POST if action == "apply" else None, household=household, today=today)
+    if action == "save" and week_form.is_valid():
+        for child, _ in week_form.groups:
+            model_week_service.model_week_save(guardian=request.guardian, child=child, days=week_form.days_of(child))
+        messages.success(request, "Semaine type enregistrée.")
+        return redirect(reverse("portail:model_week"))
+    if action == "apply" and apply_form.is_valid():
+        data = apply_form.cleaned_data
+        chosen = list(data["children"])
+        try:
+            result = model_week_service.basket_apply_model_week(
+                guardian=request.guardian, children=chosen, start=data["start"], end=data["end"], kind=data["kind"] or None,
+            )
+        except ValidationError as error:
+            apply_form.add_error(None, error)
+        else:
+            return _period_done(request, result, chosen, data["start"], title="Semaine type appliquée")
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(
+        request, "portail/model_week.html", {"week_form": week_form, "apply_form": apply_form, "tab": "reservations"},
+        status=status,
+    )
+
+
+# --- Absences ---------------------------------------------------------------------------------
+
+
+@guardian_required("espace-famille")
+@require_http_methods(["GET", "POST"])
+def absences(request):
+    """« Déclarer une absence »: for booked days past the cancellation deadline (before it, the
+    basket cancels them); the household's declarations and the service's decisions below."""
+    household = request.household
+    initial = {"start": request.GET.get("date")} if request.GET.get("date") else None
+    form = AbsenceForm(request.POST or None, household=household, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            declaration, left_out = absence_service.absence_declare(
+                guardian=request.guardian, child=data["child"], start=data["start"], end=data["end"],
+                reason=data["reason"], comment=data["comment"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            days = declaration.days.count()
+            text = (
+                f"Absence de {data['child'].first_name} déclarée ({days} jour{'s' if days > 1 else ''}) : le service va "
+                "l'examiner, vous recevrez un email avec sa décision."
+            )
+            if left_out:
+                text += " Non déclarés : " + " ".join(left_out)
+            messages.success(request, text)
+            return redirect(reverse("portail:absences"))
+    declarations = (
+        AbsenceDeclaration.objects.filter(child__household=household)
+        .select_related("child", "reason").prefetch_related("days__activity").order_by("-declared_at")[:50]
+    )
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(request, "portail/absences.html", {
+        "form": form, "declarations": declarations, "limit_hours": settings.ABSENCE_DECLARATION_HOURS, "tab": "absences",
+    }, status=status)
 
 
 # --- Mes inscriptions ----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ WRITABLE = {
     "core.guardian": "a family's record (a login is made by the accounts service)",
     "core.child": "a family's record",
     "core.news": "portal news",
+    "core.absencereason": "reference data (the reasons parents choose)",
     "core.invoicerun": "add only: invoice_run_create (save_model); issuing has its own actions",
     "core.payment": "add only: payment_record_manual (save_related)",
     "axes.accesslog": "django-axes' login log",

@@ -353,7 +353,10 @@ def grow_household(family, town, children=4):
             basket_service.basket_add(guardian=family.parent, child=child, activity=activity, day=MONDAY, action="cancel")
 
 
-QUERIES = 15  # a fixed number: session, user, guardian, household, the week view, the basket
+# A fixed number: session, user, guardian, household, the week view, the basket (15); the waiting
+# lists (1); the prices: quotients (2), tariffs (2), régies (1), calendar (2), and per régie of the
+# household its month's bookings and attendance (2 × 2 régies here).
+QUERIES = 15 + 1 + 7 + 2 * 2
 
 
 def test_the_week_page_queries_do_not_grow_with_children_and_bookings(parent, family, town, django_assert_max_num_queries):
@@ -439,3 +442,70 @@ def test_no_template_comment_leaks_into_the_page(parent, family, town):
     click(parent, book_value(family.children[0], town.repas_maternelle))
     response = parent.post(reverse("portail:basket_validate"), {"date": "2026-12-07"})
     assert "{#" not in parent.get(response.url).text
+
+
+
+def test_the_basket_shows_each_changes_price_and_the_month_with_and_without_it(parent, family, town, django_assert_max_num_queries):
+    junior = family.children[0]
+    bracket = factories.QuotientBracketFactory(label="A", min_value=0, max_value=None)
+    factories.TariffFactory(activity=town.repas_maternelle, bracket=bracket, unit_price="3.70")
+    factories.TariffFactory(activity=town.repas_primaire, bracket=bracket, unit_price="3.90")
+    factories.TariffFactory(activity=town.garderie_soir, bracket=bracket, unit_price="1.50")
+    factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=MONDAY)
+    click(parent, book_value(junior, town.repas_maternelle, MONDAY + datetime.timedelta(days=1)))
+    click(parent, book_value(junior, town.repas_maternelle, MONDAY, action="cancel"))
+    click(parent, book_value(family.children[1], town.garderie_soir, MONDAY))
+
+    html = week(parent).content.decode()
+
+    assert "+3,70 €" in html and "-3,70 €" in html and "+1,50 €" in html
+    assert re.search(r"Décembre 2026 : <strong>\+1,50 €</strong>", html)
+    assert "Estimation de décembre 2026" in html
+    assert re.search(r"à ce jour : <strong>3,70 €</strong>, <strong>5,20 €</strong> avec votre panier", html)
+
+
+def test_the_estimate_says_so_when_a_tariff_is_missing(parent, family, town):
+    factories.BookingFactory(child=family.children[0], activity=town.repas_maternelle, date=MONDAY)
+    html = week(parent).content.decode()
+    assert "Estimation indisponible : un tarif manque" in html
+
+
+# --- Semaine type, la cantine pour toute la fratrie -------------------------------------------------
+
+
+def test_period_booking_of_the_canteen_books_each_siblings_own_meal(parent, family, town):
+    junior, lise = family.children
+    form = parent.get(reverse("portail:period")).text
+    assert "La cantine (le repas de chaque enfant" in form
+    response = parent.post(reverse("portail:period"), {**period_data([junior, lise], town.repas_maternelle), "activity": "kind:meal"})
+    assert response.status_code == 302
+    added = sorted({(i.child.first_name, i.activity.name) for i in BasketItem.objects.all()})
+    assert added == [("Junior", "Repas maternelle"), ("Lise", "Repas primaire")]
+
+
+def test_model_week_page_saves_the_usual_days_then_applies_them_without_javascript(parent, family, town):
+    junior, lise = family.children
+    page = parent.get(reverse("portail:model_week")).text
+    assert "Junior — Repas maternelle" in page and "Lise — Garderie soir" in page
+    response = parent.post(reverse("portail:model_week"), {
+        "action": "save", f"semaine-{junior.pk}-{town.repas_maternelle.pk}": ["0", "3"],
+        f"semaine-{lise.pk}-{town.repas_primaire.pk}": ["0"],
+    })
+    assert response.status_code == 302
+    page = parent.get(reverse("portail:model_week")).text
+    assert re.search(rf'name="semaine-{junior.pk}-{town.repas_maternelle.pk}" value="3"[^>]*checked', page)
+
+    response = parent.post(reverse("portail:model_week"), {
+        "action": "apply", "children": [junior.pk, lise.pk], "kind": "meal", "start": "2026-12-07", "end": "2026-12-18",
+    })
+    assert response.status_code == 302 and response.url == f"{PAGE}?date=2026-12-07#bilan"
+    added = sorted((i.child.first_name, i.date.day) for i in BasketItem.objects.all())
+    assert added == [("Junior", 7), ("Junior", 10), ("Junior", 14), ("Junior", 17), ("Lise", 7), ("Lise", 14)]
+    assert "Semaine type appliquée" in parent.get(response.url).text
+
+
+def test_model_week_without_a_saved_week_says_so(parent, family):
+    response = parent.post(reverse("portail:model_week"), {
+        "action": "apply", "children": [family.children[0].pk], "start": "2026-12-07", "end": "2026-12-18",
+    })
+    assert response.status_code == 400 and "Aucune semaine type enregistrée" in response.text
