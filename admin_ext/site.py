@@ -79,7 +79,11 @@ def sidebar_navigation(request):
         },
         {
             "title": "Communication",
-            "items": [_item("Actualités", "campaign", "news"), _item("Journal des emails", "mail", "emaillog")],
+            "items": [
+                _item("Actualités", "campaign", "news"),
+                _item("Pages réglementaires", "gavel", "publicpage"),
+                _item("Journal des emails", "mail", "emaillog"),
+            ],
         },
         {
             "title": "Paramétrage",

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from portail.views import accounts, pages, payment_endpoints, payments, reservations
+from core.models import PublicPage
+from portail.views import accounts, pages, payment_endpoints, payments, public_pages, reservations
 
 app_name = "portail"
 
@@ -23,6 +24,11 @@ urlpatterns = [
     # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),
+    # The pages the law requires, open to everyone
+    path("accessibilite/", public_pages.public_page, {"slug": PublicPage.Slug.ACCESSIBILITY}, name="accessibility"),
+    path("mentions-legales/", public_pages.public_page, {"slug": PublicPage.Slug.LEGAL_NOTICE}, name="legal_notice"),
+    path("donnees-personnelles/", public_pages.public_page, {"slug": PublicPage.Slug.PRIVACY}, name="privacy"),
+    path("plan-du-site/", public_pages.public_page, {"slug": PublicPage.Slug.SITEMAP}, name="sitemap"),
     # Account
     path("connexion/", accounts.LoginView.as_view(), name="login"),
     path("deconnexion/", accounts.LogoutView.as_view(), name="logout"),

@@ -8,6 +8,7 @@ from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
+from core.models.public_pages import PublicPage
 
 __all__ = [
     "WEEKDAYS",
@@ -33,6 +34,7 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentEvent",
+    "PublicPage",
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",

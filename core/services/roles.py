@@ -30,6 +30,7 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "household", "guardian", "child", "quotientfamilial", "enrolment"),
         *_perms(CRUD, "booking", "attendance", "news", "closure"),
         *_perms(("view",), "emaillog"),
+        *_perms(("view", "change"), "publicpage"),
         *_REFERENCE_VIEW,
     ],
     REGISSEUR: [

@@ -28,7 +28,10 @@ NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # Thursday 3 December
 NARROW = {"width": 320, "height": 640}
 ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 
-LOGGED_OUT_PAGES = {"login", "password_reset", "password_reset_done", "activate", "password_reset_confirm"}
+LOGGED_OUT_PAGES = {
+    "login", "password_reset", "password_reset_done", "activate", "password_reset_confirm",
+    "accessibility", "legal_notice", "privacy", "sitemap",
+}
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "household", "contact_edit", "invoices", "archived_invoices",
     "payment_return", "password_change", "email_change", "email_change_confirm",
