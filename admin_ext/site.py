@@ -81,6 +81,7 @@ def sidebar_navigation(request):
             "title": "Communication",
             "items": [
                 _item("Actualités", "campaign", "news"),
+                _item("Avis aux familles", "notification_important", "notice"),
                 _item("Pages réglementaires", "gavel", "publicpage"),
                 _item("Journal des emails", "mail", "emaillog"),
             ],

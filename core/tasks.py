@@ -61,3 +61,9 @@ def reconcile_payments():
     from core.services.payments import payments_reconcile
 
     return len(payments_reconcile())
+
+
+def send_notice_emails(notice_id, household_ids):
+    from core.services.notices import notice_email_batch
+
+    return notice_email_batch(notice_id=notice_id, household_ids=household_ids)

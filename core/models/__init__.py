@@ -6,6 +6,7 @@ from core.models.bookings import Attendance, Booking
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
+from core.models.notices import Notice, NoticeRecipient
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 from core.models.public_pages import PublicPage
@@ -31,6 +32,8 @@ __all__ = [
     "InvoiceLine",
     "InvoiceRun",
     "News",
+    "Notice",
+    "NoticeRecipient",
     "Payment",
     "PaymentAllocation",
     "PaymentEvent",

@@ -31,6 +31,8 @@ ROLE_PERMISSIONS = {
         *_perms(CRUD, "booking", "attendance", "news", "closure"),
         *_perms(("view",), "emaillog"),
         *_perms(("view", "change"), "publicpage"),
+        *_perms(CRUD, "notice"),
+        *_perms(("view",), "noticerecipient"),
         *_REFERENCE_VIEW,
     ],
     REGISSEUR: [
