@@ -1,7 +1,7 @@
 from django.urls import path
 
 from core.models import PublicPage
-from portail.views import accounts, pages, payment_endpoints, payments, public_pages, reservations
+from portail.views import accounts, calendar_feed, pages, payment_endpoints, payments, public_pages, reservations
 
 app_name = "portail"
 
@@ -15,6 +15,9 @@ urlpatterns = [
     path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
+    path("foyer/calendrier/", calendar_feed.calendar_feed_manage, name="calendar_feed_manage"),
+    # Read by calendar apps without a session: the secret token is the only key.
+    path("calendrier/<str:token>.ics", calendar_feed.calendar_feed, name="calendar_feed"),
     # Factures et paiements
     path("factures/", payments.invoices, name="invoices"),
     path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),

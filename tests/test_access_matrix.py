@@ -13,7 +13,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from admin_ext import two_factor
-from core.models import BasketItem, Booking, Guardian, Invoice, Payment
+from core.models import BasketItem, Booking, CalendarFeed, Guardian, Invoice, Payment
 from core.services import invoicing
 from core.services.basket import basket_add
 from core.services.deadlines import PARIS
@@ -259,6 +259,45 @@ def payment_return(ctx, role, client):
         expect(ctx, role, response)
 
 
+def calendar_feed_manage(ctx, role, client):
+    """Each guardian manages their own feed only: another household's POST makes or stops its own."""
+    from core.services.calendar_feed import calendar_feed_create
+
+    owner_feed, _ = calendar_feed_create(guardian=ctx.family.parent)
+    url = reverse("portail:calendar_feed_manage")
+    for action in ("creer", "desactiver"):
+        response = client.post(url, {"action": action, "guardian": ctx.family.parent.pk})
+        if role == "owner":
+            assert response.status_code in (200, 302)
+        elif role == "other":
+            assert response.status_code in (200, 302)
+            ctx.assert_private(response)
+        else:
+            expect(ctx, role, response)
+    if role != "owner":
+        assert CalendarFeed.objects.filter(pk=owner_feed.pk, token_hash=owner_feed.token_hash).exists()
+
+
+def calendar_feed(ctx, role, client):
+    """The token is the only key: a forged or another guardian's revoked token is a 404 for
+    everyone; the owner's token serves the owner's days, to a calendar app without a session."""
+    from core.services.calendar_feed import calendar_feed_create
+
+    _, other_token = calendar_feed_create(guardian=ctx.other.parent)
+    _, token = calendar_feed_create(guardian=ctx.family.parent)
+    for forged in ("forged-token", other_token[:-1] + ("A" if other_token[-1] != "A" else "B"), token.upper()):
+        response = client.get(reverse("portail:calendar_feed", args=[forged]))
+        assert response.status_code == 404
+        ctx.assert_private(response, role)
+    other_feed = client.get(reverse("portail:calendar_feed", args=[other_token]))
+    assert other_feed.status_code == 200
+    ctx.assert_private(other_feed)  # another household's address shows nothing of the owner's
+    if role == "owner":
+        factories.BookingFactory(child=ctx.junior, activity=ctx.activity, date=MONDAY)
+        response = client.get(reverse("portail:calendar_feed", args=[token]))
+        assert response.status_code == 200 and "Junior" in ctx.text(response)
+
+
 def payment_notification(ctx, role, client):
     response = client.post(reverse("portail:payment_notification", args=[ctx.payment.uuid]), {"idop": "forged"})
     assert response.status_code == 200 and response.content == b"OK"
@@ -425,6 +464,8 @@ ROUTES = {
     "portail:basket_validate": _basket_action("portail:basket_validate", _validated),
     "portail:household": _page("portail:household", ("Junior", "Lise", "parent@example.org")),
     "portail:contact_edit": contact_edit,
+    "portail:calendar_feed_manage": calendar_feed_manage,
+    "portail:calendar_feed": calendar_feed,
     "portail:invoices": None,  # set below: needs the invoice number
     "portail:archived_invoices": None,
     "portail:invoice_basket_change": invoice_basket_change,

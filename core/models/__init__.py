@@ -3,6 +3,7 @@ from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, 
 from core.models.basket import Basket, BasketItem
 from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
+from core.models.calendar_feeds import CalendarFeed
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
@@ -18,6 +19,7 @@ __all__ = [
     "Basket",
     "BasketItem",
     "Booking",
+    "CalendarFeed",
     "Child",
     "Closure",
     "CreditNote",

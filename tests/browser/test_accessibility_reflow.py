@@ -36,7 +36,8 @@ LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "household", "contact_edit", "invoices", "archived_invoices",
     "payment_return", "password_change", "email_change", "email_change_confirm",
 }
-NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server notification
+NOT_PAGES = {  # POST endpoints, a PDF download, PayFiP's server-to-server notification, the calendar feed
+    "calendar_feed_manage", "calendar_feed",
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
     "payment_notification",
 }
