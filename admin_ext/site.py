@@ -64,6 +64,7 @@ def sidebar_navigation(request):
                 _item("Réservations", "event_available", "booking"),
                 _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
+                _item("Commandes de repas", "local_shipping", "catererorder"),
             ],
         },
         {

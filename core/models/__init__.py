@@ -4,6 +4,7 @@ from core.models.basket import Basket, BasketItem
 from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
 from core.models.calendar_feeds import CalendarFeed
+from core.models.caterer_orders import CatererOrder
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
@@ -20,6 +21,7 @@ __all__ = [
     "BasketItem",
     "Booking",
     "CalendarFeed",
+    "CatererOrder",
     "Child",
     "Closure",
     "CreditNote",

@@ -32,7 +32,7 @@ ROLE_PERMISSIONS = {
         *_perms(("view",), "emaillog"),
         *_perms(("view", "change"), "publicpage"),
         *_perms(CRUD, "notice"),
-        *_perms(("view",), "noticerecipient"),
+        *_perms(("view",), "noticerecipient", "catererorder"),
         *_REFERENCE_VIEW,
     ],
     REGISSEUR: [
