@@ -83,6 +83,7 @@ def sidebar_navigation(request):
             "items": [
                 _item("Actualités", "campaign", "news"),
                 _item("Avis aux familles", "notification_important", "notice"),
+                _item("Messages des familles", "forum", "conversation"),
                 _item("Pages réglementaires", "gavel", "publicpage"),
                 _item("Journal des emails", "mail", "emaillog"),
             ],

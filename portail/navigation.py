@@ -31,6 +31,7 @@ def register(item):
 
 register(NavItem("actualites", "Actualités", "portail:home", 10, needs_household=False))
 register(NavItem("espace-famille", "Espace Famille", "portail:reservations", 20))
+register(NavItem("messages", "Messages", "portail:messages", 35))
 register(NavItem("foyer", "Gestion du foyer", "portail:household", 40))
 
 

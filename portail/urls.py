@@ -1,7 +1,7 @@
 from django.urls import path
 
 from core.models import PublicPage
-from portail.views import accounts, calendar_feed, pages, payment_endpoints, payments, public_pages, reservations
+from portail.views import accounts, calendar_feed, messages, pages, payment_endpoints, payments, public_pages, reservations
 
 app_name = "portail"
 
@@ -18,6 +18,10 @@ urlpatterns = [
     path("foyer/calendrier/", calendar_feed.calendar_feed_manage, name="calendar_feed_manage"),
     # Read by calendar apps without a session: the secret token is the only key.
     path("calendrier/<str:token>.ics", calendar_feed.calendar_feed, name="calendar_feed"),
+    # Messages with the town hall
+    path("messages/", messages.message_list, name="messages"),
+    path("messages/nouveau/", messages.message_new, name="message_new"),
+    path("messages/<int:conversation_id>/", messages.message_thread, name="message_thread"),
     # Factures et paiements
     path("factures/", payments.invoices, name="invoices"),
     path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),

@@ -298,6 +298,41 @@ def calendar_feed(ctx, role, client):
         assert response.status_code == 200 and "Junior" in ctx.text(response)
 
 
+def message_thread(ctx, role, client):
+    """The owner's thread: read and answered by the owner only; another household gets a 404."""
+    from core.models import Message
+    from core.services.messages import conversation_start
+
+    conversation = conversation_start(guardian=ctx.family.parent, subject="factures", title="Question Junior",
+                                      body="Junior mange sans porc")
+    url = reverse("portail:message_thread", args=[conversation.pk])
+    for response in (client.get(url), client.post(url, {"body": "Intrus"})):
+        if role == "owner":
+            assert response.status_code in (200, 302)
+        else:
+            if role == "other":
+                assert response.status_code == 404
+            expect(ctx, role, response)
+    if role != "owner":
+        assert not Message.objects.filter(body="Intrus").exists()
+
+
+def message_new(ctx, role, client):
+    from core.models import Conversation
+
+    url = reverse("portail:message_new")
+    expect(ctx, role, client.get(url))
+    response = client.post(url, {"subject": "autre", "title": "Nouveau", "body": "Bonjour",
+                                 "household": ctx.family.household.pk})
+    if role == "owner":
+        assert response.status_code == 302
+    else:
+        if role == "other":
+            assert not Conversation.objects.filter(household=ctx.family.household, title="Nouveau").exists()
+        else:
+            expect(ctx, role, response)
+
+
 def payment_notification(ctx, role, client):
     response = client.post(reverse("portail:payment_notification", args=[ctx.payment.uuid]), {"idop": "forged"})
     assert response.status_code == 200 and response.content == b"OK"
@@ -466,6 +501,9 @@ ROUTES = {
     "portail:contact_edit": contact_edit,
     "portail:calendar_feed_manage": calendar_feed_manage,
     "portail:calendar_feed": calendar_feed,
+    "portail:messages": _page("portail:messages", ()),
+    "portail:message_new": message_new,
+    "portail:message_thread": message_thread,
     "portail:invoices": None,  # set below: needs the invoice number
     "portail:archived_invoices": None,
     "portail:invoice_basket_change": invoice_basket_change,

@@ -7,6 +7,7 @@ from core.models.calendar_feeds import CalendarFeed
 from core.models.caterer_orders import CatererOrder
 from core.models.emails import EmailLog
 from core.models.households import Child, Guardian, Household, QuotientFamilial
+from core.models.messages import Conversation, Message
 from core.models.news import News
 from core.models.notices import Notice, NoticeRecipient
 from core.models.organisation import Closure, Regie, School, SchoolYear
@@ -24,6 +25,7 @@ __all__ = [
     "CatererOrder",
     "Child",
     "Closure",
+    "Conversation",
     "CreditNote",
     "CreditNoteLine",
     "DocumentCounter",
@@ -35,6 +37,7 @@ __all__ = [
     "Invoice",
     "InvoiceLine",
     "InvoiceRun",
+    "Message",
     "News",
     "Notice",
     "NoticeRecipient",

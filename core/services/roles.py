@@ -32,6 +32,8 @@ ROLE_PERMISSIONS = {
         *_perms(("view",), "emaillog"),
         *_perms(("view", "change"), "publicpage"),
         *_perms(CRUD, "notice"),
+        *_perms(("view", "change"), "conversation"),
+        *_perms(("view",), "message"),
         *_perms(("view",), "noticerecipient", "catererorder"),
         *_REFERENCE_VIEW,
     ],

@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.models import Payment
 from core.services import accounts
+from core.services.messages import conversation_start
 from core.services import basket as basket_service
 from core.services.deadlines import PARIS
 from portail import urls as portail_urls
@@ -35,6 +36,7 @@ LOGGED_OUT_PAGES = {
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "household", "contact_edit", "invoices", "archived_invoices",
     "payment_return", "password_change", "email_change", "email_change_confirm",
+    "messages", "message_new", "message_thread",
 }
 NOT_PAGES = {  # POST endpoints, a PDF download, PayFiP's server-to-server notification, the calendar feed
     "calendar_feed_manage", "calendar_feed",
@@ -74,7 +76,10 @@ def page_urls(family, town):
     newcomer = factories.GuardianFactory(household=family.household, email="nouveau@example.org", user=None)
     user = parent.user
     token = signing.dumps({"g": parent.pk, "from": parent.email, "to": "nouvelle@example.org"}, salt=accounts.EMAIL_CHANGE_SALT)
+    conversation = conversation_start(guardian=parent, subject="factures", title="Facture de novembre",
+                                      body="Bonjour, pouvez-vous m'envoyer le détail de la facture ?")
     args = {
+        "message_thread": [conversation.pk],
         "payment_return": [payment.uuid],
         "activate": [urlsafe_base64_encode(force_bytes(newcomer.pk)), accounts.activation_token_generator.make_token(newcomer)],
         "password_reset_confirm": [urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
