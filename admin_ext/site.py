@@ -70,6 +70,7 @@ def sidebar_navigation(request):
                 _item("Absences déclarées", "sick", "absencedeclaration"),
                 _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
+                _item("Commandes de repas", "local_shipping", "catererorder"),
             ],
         },
         {
@@ -86,7 +87,13 @@ def sidebar_navigation(request):
         },
         {
             "title": "Communication",
-            "items": [_item("Actualités", "campaign", "news"), _item("Journal des emails", "mail", "emaillog")],
+            "items": [
+                _item("Actualités", "campaign", "news"),
+                _item("Avis aux familles", "notification_important", "notice"),
+                _item("Messages des familles", "forum", "conversation"),
+                _item("Pages réglementaires", "gavel", "publicpage"),
+                _item("Journal des emails", "mail", "emaillog"),
+            ],
         },
         {
             "title": "Paramétrage",

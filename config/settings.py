@@ -302,6 +302,12 @@ OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 # Households that left the town more than this many years ago are anonymised (RGPD); their
 # issued invoices are kept as accounting requires.
 RGPD_RETENTION_YEARS = env_int("RGPD_RETENTION_YEARS", 5)
+# Shown on the portal's « Données personnelles » and « Mentions légales » pages.
+TOWN_CONTACT_EMAIL = os.environ.get("TOWN_CONTACT_EMAIL", "")
+DPO_CONTACT = os.environ.get("DPO_CONTACT", "")
+# RGAA status of the portal, shown in every page's footer and in the accessibility statement:
+# "non conforme" until an audit, then "partiellement conforme" or "totalement conforme".
+ACCESSIBILITY_STATUS = os.environ.get("ACCESSIBILITY_STATUS", "non conforme")
 
 # --- Static and uploaded files ----------------------------------------------------------------
 STATIC_URL = "/static/"

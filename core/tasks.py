@@ -85,3 +85,23 @@ def confirm_due_debit_batches():
     from core.services.direct_debit import debit_batches_confirm_due
 
     return len(debit_batches_confirm_due())
+
+
+def send_notice_emails(notice_id, household_ids):
+    from core.services.notices import notice_email_batch
+
+    return notice_email_batch(notice_id=notice_id, household_ids=household_ids)
+
+
+def send_caterer_orders():
+    from core.services.caterer_orders import caterer_orders_send_due
+
+    return len(caterer_orders_send_due())
+
+
+def send_caterer_correction(school_id, day):
+    import datetime
+
+    from core.services.caterer_orders import caterer_correction_send
+
+    return caterer_correction_send(school_id=school_id, day=datetime.date.fromisoformat(day)).pk

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from portail.navigation import navigation
+from portail.navigation import footer_links, navigation
 
 
 def portal(request):
@@ -16,4 +16,5 @@ def portal(request):
         ),
         "portal_guardian": guardian,
         "town_name": settings.TOWN_NAME,
+        "footer_links": footer_links(),
     }

@@ -7,11 +7,12 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
-from core.models import AbsenceReason, Activity, Child, Enrolment, Guardian, User
+from core.models import AbsenceReason, Activity, Child, Conversation, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import check_within_horizon
-from core.services.documents import ACCEPT_ATTRIBUTE
 from core.services.certificates import AttestationKind
+from core.services.documents import ACCEPT_ATTRIBUTE
+from core.services.messages import MAX_BODY
 from portail.throttling import password_recheck
 
 
@@ -575,3 +576,16 @@ class MandateForm(forms.Form):
     def add_service_error(self, error):
         field = error.field if error.field in self.fields else None
         self.add_error(field, str(error))
+
+
+class ConversationForm(forms.Form):
+    """« Écrire à la mairie »: a subject from the list, a short object, the message."""
+
+    subject = forms.ChoiceField(label="Sujet", choices=[("", "Choisissez un sujet"), *Conversation.Subject.choices])
+    title = forms.CharField(label="Objet", max_length=150, help_text="En quelques mots, par exemple « Absence de Léa lundi ».")
+    body = forms.CharField(label="Votre message", max_length=MAX_BODY, widget=forms.Textarea(attrs={"rows": 8}))
+
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Votre réponse", max_length=MAX_BODY, widget=forms.Textarea(attrs={"rows": 6}))

@@ -1,6 +1,20 @@
 from django.urls import path
 
-from portail.views import accounts, certificates, direct_debit, documents, enrolment_requests, pages, payment_endpoints, payments, reservations
+from core.models import PublicPage
+from portail.views import (
+    accounts,
+    calendar_feed,
+    certificates,
+    direct_debit,
+    documents,
+    enrolment_requests,
+    messages,
+    pages,
+    payment_endpoints,
+    payments,
+    public_pages,
+    reservations,
+)
 
 app_name = "portail"
 
@@ -22,6 +36,13 @@ urlpatterns = [
     path("foyer/", pages.household, name="household"),
     path("foyer/mes-coordonnees/", pages.contact_edit, name="contact_edit"),
     path("foyer/documents/<int:document_id>/", documents.document_file, name="document_file"),
+    path("foyer/calendrier/", calendar_feed.calendar_feed_manage, name="calendar_feed_manage"),
+    # Read by calendar apps without a session: the secret token is the only key.
+    path("calendrier/<str:token>.ics", calendar_feed.calendar_feed, name="calendar_feed"),
+    # Messages with the town hall
+    path("messages/", messages.message_list, name="messages"),
+    path("messages/nouveau/", messages.message_new, name="message_new"),
+    path("messages/<int:conversation_id>/", messages.message_thread, name="message_thread"),
     # Factures et paiements
     path("factures/", payments.invoices, name="invoices"),
     path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),
@@ -38,6 +59,11 @@ urlpatterns = [
     # PayFiP's notification and the parent's return both carry our own payment id in their path.
     path("paiements/<uuid:payment_uuid>/notification/", payment_endpoints.payment_notification, name="payment_notification"),
     path("paiements/<uuid:payment_uuid>/retour/", payments.payment_return, name="payment_return"),
+    # The pages the law requires, open to everyone
+    path("accessibilite/", public_pages.public_page, {"slug": PublicPage.Slug.ACCESSIBILITY}, name="accessibility"),
+    path("mentions-legales/", public_pages.public_page, {"slug": PublicPage.Slug.LEGAL_NOTICE}, name="legal_notice"),
+    path("donnees-personnelles/", public_pages.public_page, {"slug": PublicPage.Slug.PRIVACY}, name="privacy"),
+    path("plan-du-site/", public_pages.public_page, {"slug": PublicPage.Slug.SITEMAP}, name="sitemap"),
     # Account
     path("connexion/", accounts.LoginView.as_view(), name="login"),
     path("deconnexion/", accounts.LogoutView.as_view(), name="logout"),

@@ -13,7 +13,7 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from admin_ext import two_factor
-from core.models import BasketItem, Booking, Guardian, Invoice, ModelWeekDay, Payment, WaitingListEntry
+from core.models import BasketItem, Booking, CalendarFeed, Guardian, Invoice, ModelWeekDay, Payment, WaitingListEntry
 from core.services import invoicing
 from core.services.basket import basket_add
 from core.services.deadlines import PARIS
@@ -355,6 +355,80 @@ def payment_return(ctx, role, client):
         if role == "other":
             assert response.status_code == 404
         expect(ctx, role, response)
+
+
+def calendar_feed_manage(ctx, role, client):
+    """Each guardian manages their own feed only: another household's POST makes or stops its own."""
+    from core.services.calendar_feed import calendar_feed_create
+
+    owner_feed, _ = calendar_feed_create(guardian=ctx.family.parent)
+    url = reverse("portail:calendar_feed_manage")
+    for action in ("creer", "desactiver"):
+        response = client.post(url, {"action": action, "guardian": ctx.family.parent.pk})
+        if role == "owner":
+            assert response.status_code in (200, 302)
+        elif role == "other":
+            assert response.status_code in (200, 302)
+            ctx.assert_private(response)
+        else:
+            expect(ctx, role, response)
+    if role != "owner":
+        assert CalendarFeed.objects.filter(pk=owner_feed.pk, token_hash=owner_feed.token_hash).exists()
+
+
+def calendar_feed(ctx, role, client):
+    """The token is the only key: a forged or another guardian's revoked token is a 404 for
+    everyone; the owner's token serves the owner's days, to a calendar app without a session."""
+    from core.services.calendar_feed import calendar_feed_create
+
+    _, other_token = calendar_feed_create(guardian=ctx.other.parent)
+    _, token = calendar_feed_create(guardian=ctx.family.parent)
+    for forged in ("forged-token", other_token[:-1] + ("A" if other_token[-1] != "A" else "B"), token.upper()):
+        response = client.get(reverse("portail:calendar_feed", args=[forged]))
+        assert response.status_code == 404
+        ctx.assert_private(response, role)
+    other_feed = client.get(reverse("portail:calendar_feed", args=[other_token]))
+    assert other_feed.status_code == 200
+    ctx.assert_private(other_feed)  # another household's address shows nothing of the owner's
+    if role == "owner":
+        factories.BookingFactory(child=ctx.junior, activity=ctx.activity, date=MONDAY)
+        response = client.get(reverse("portail:calendar_feed", args=[token]))
+        assert response.status_code == 200 and "Junior" in ctx.text(response)
+
+
+def message_thread(ctx, role, client):
+    """The owner's thread: read and answered by the owner only; another household gets a 404."""
+    from core.models import Message
+    from core.services.messages import conversation_start
+
+    conversation = conversation_start(guardian=ctx.family.parent, subject="factures", title="Question Junior",
+                                      body="Junior mange sans porc")
+    url = reverse("portail:message_thread", args=[conversation.pk])
+    for response in (client.get(url), client.post(url, {"body": "Intrus"})):
+        if role == "owner":
+            assert response.status_code in (200, 302)
+        else:
+            if role == "other":
+                assert response.status_code == 404
+            expect(ctx, role, response)
+    if role != "owner":
+        assert not Message.objects.filter(body="Intrus").exists()
+
+
+def message_new(ctx, role, client):
+    from core.models import Conversation
+
+    url = reverse("portail:message_new")
+    expect(ctx, role, client.get(url))
+    response = client.post(url, {"subject": "autre", "title": "Nouveau", "body": "Bonjour",
+                                 "household": ctx.family.household.pk})
+    if role == "owner":
+        assert response.status_code == 302
+    else:
+        if role == "other":
+            assert not Conversation.objects.filter(household=ctx.family.household, title="Nouveau").exists()
+        else:
+            expect(ctx, role, response)
 
 
 def payment_notification(ctx, role, client):
@@ -753,6 +827,11 @@ ROUTES = {
     "portail:waiting_list_leave": waiting_list_leave,
     "portail:household": _page("portail:household", ("Junior", "Lise", "parent@example.org")),
     "portail:contact_edit": contact_edit,
+    "portail:calendar_feed_manage": calendar_feed_manage,
+    "portail:calendar_feed": calendar_feed,
+    "portail:messages": _page("portail:messages", ()),
+    "portail:message_new": message_new,
+    "portail:message_thread": message_thread,
     "portail:invoices": None,  # set below: needs the invoice number
     "portail:archived_invoices": None,
     "portail:invoice_basket_change": invoice_basket_change,
@@ -781,6 +860,10 @@ ROUTES = {
     "portail:family_account_request_done": _public("portail:family_account_request_done"),
     "portail:password_reset_confirm": password_reset_confirm,
     "portail:password_change": password_change,
+    "portail:accessibility": _public("portail:accessibility"),
+    "portail:legal_notice": _public("portail:legal_notice"),
+    "portail:privacy": _public("portail:privacy"),
+    "portail:sitemap": _public("portail:sitemap"),
     "portail:email_change": email_change,
     "portail:email_change_confirm": email_change_confirm,
     "staff_2fa_setup": _staff_two_factor("staff_2fa_setup"),

@@ -29,7 +29,7 @@ class RegieAdmin(BaseAdmin):
 
 @admin.register(School)
 class SchoolAdmin(BaseAdmin):
-    list_display = ["name", "kind"]
+    list_display = ["name", "kind", "caterer_email"]
     list_filter = ["kind"]
     search_fields = ["name"]
 

@@ -7,15 +7,20 @@ from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Inv
 from core.models.bookings import Attendance, Booking
 from core.models.documents import DocumentType, HouseholdDocument
 from core.models.direct_debit import DebitBatch, DirectDebit, Mandate
+from core.models.calendar_feeds import CalendarFeed
+from core.models.caterer_orders import CatererOrder
 from core.models.emails import EmailLog
 from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, EnrolmentRequest, RequestedService
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.model_weeks import ModelWeekDay
+from core.models.messages import Conversation, Message
 from core.models.news import News
+from core.models.notices import Notice, NoticeRecipient
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 from core.models.recovery import HandoverBatch, HandoverItem, InvoiceReminder, ReminderStep
 from core.models.waiting_lists import WaitingListEntry
+from core.models.public_pages import PublicPage
 
 __all__ = [
     "AbsenceDay",
@@ -28,8 +33,11 @@ __all__ = [
     "BasketItem",
     "Booking",
     "CampaignService",
+    "CalendarFeed",
+    "CatererOrder",
     "Child",
     "Closure",
+    "Conversation",
     "CreditNote",
     "CreditNoteLine",
     "DocumentCounter",
@@ -53,10 +61,14 @@ __all__ = [
     "InvoiceRun",
     "Mandate",
     "ModelWeekDay",
+    "Message",
     "News",
+    "Notice",
+    "NoticeRecipient",
     "Payment",
     "PaymentAllocation",
     "PaymentEvent",
+    "PublicPage",
     "QuotientBracket",
     "QuotientFamilial",
     "Regie",

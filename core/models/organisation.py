@@ -85,6 +85,10 @@ class School(models.Model):
     name = models.CharField("nom", max_length=150, unique=True)
     kind = models.CharField("type", max_length=12, choices=Kind.choices)
     address = models.TextField("adresse", blank=True)
+    caterer_email = models.EmailField(
+        "email de la cuisine ou du prestataire", blank=True,
+        help_text="Reçoit la commande de repas (PDF et tableur) à chaque clôture des réservations. Vide : pas d'envoi.",
+    )
 
     class Meta:
         verbose_name = "école"

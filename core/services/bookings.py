@@ -302,7 +302,18 @@ def booking_override(
     now: datetime.datetime | None = None,
 ) -> Booking:
     """Staff book or cancel a child's day whatever the deadlines; the booking is recorded as an
-    override made by staff. It must still be a service day for an enrolled child."""
+    override made by staff. It must still be a service day for an enrolled child. A meal changed
+    on a day whose order already went to the caterer sends a correction."""
+    from core.services.caterer_orders import caterer_correction_if_locked
+
+    now = now or timezone.now()
+    booking = _override(child=child, activity=activity, day=day, action=action, staff_user=staff_user, now=now)
+    if activity.kind == Activity.Kind.MEAL:
+        caterer_correction_if_locked(school_id=child.school_id, day=day, now=now)
+    return booking
+
+
+def _override(*, child, activity, day, action, staff_user, now):
     from core.services import waiting_lists  # it reads the day's status from this module
 
     now = now or timezone.now()

@@ -12,6 +12,7 @@ from functools import lru_cache
 import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from core.models import Activity, Child, Closure, Enrolment, SchoolYear
 
@@ -78,6 +79,20 @@ class ServiceCalendar:
 
     def school_year_of(self, day):
         return next((year for year in self.school_years if year.contains(day)), None)
+
+    def closed_bookings_q(self):
+        """A filter on Booking matching the bookings that fall on one of this range's closures
+        (the `Closure` rows of `closure_reason`, as SQL), or None when there is none: a
+        closure decided after the bookings keeps them, but nobody serves or bills them."""
+        condition = None
+        for closure in self.closures:
+            q = Q(date__gte=max(closure.start_date, self.start), date__lte=min(closure.end_date, self.end))
+            if closure.school_id is not None:
+                q &= Q(child__school_id=closure.school_id)
+            if closure.activity_id is not None:
+                q &= Q(activity_id=closure.activity_id)
+            condition = q if condition is None else condition | q
+        return condition
 
     def closure_reason(self, day, *, school_id=None, activity_id=None):
         """Why there is no service on `day` for this school and activity (French label), or None."""

@@ -1,5 +1,6 @@
 """Kitchen headcounts (effectifs cantine): active bookings counted per school × activity × day,
-with the children whose meals need care (PAI, diet, allergies)."""
+with the children whose meals need care (PAI, diet, allergies). Bookings on a closed day (a
+closure added after they were made) are not counted."""
 
 import datetime
 from collections import defaultdict
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from core.models import Activity, Booking, Child, School
-from core.services.calendar import daterange
+from core.services.calendar import ServiceCalendar, daterange
 
 NO_SCHOOL = "Sans école"
 
@@ -82,6 +83,9 @@ def headcounts_compute(
     # Weekdays always appear; weekend days only when something is booked on them.
     days = [day for day in daterange(start, end) if day.weekday() < 5]
     bookings = Booking.objects.active().between(start, end)
+    closed = ServiceCalendar.load(start, end).closed_bookings_q()
+    if closed is not None:
+        bookings = bookings.exclude(closed)  # a strike or closure decided after the bookings: no meal
     if activity_kind:
         bookings = bookings.filter(activity__kind=activity_kind)
     if school is not None:

@@ -35,6 +35,11 @@ ROLE_PERMISSIONS = {
         *_perms(("view", "change"), "waitinglistentry", "absencedeclaration"),
         *_perms(("view",), "absenceday", "absencereason"),
         *_perms(("view",), "emaillog", "documenttype"),
+        *_perms(("view", "change"), "publicpage"),
+        *_perms(CRUD, "notice"),
+        *_perms(("view", "change"), "conversation"),
+        *_perms(("view",), "message"),
+        *_perms(("view",), "noticerecipient", "catererorder"),
         *_REFERENCE_VIEW,
     ],
     REGISSEUR: [

@@ -6,7 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from core.models import News
+from core.models import CalendarFeed, News
+from core.services.notices import notices_for_home
 from portail.forms import ContactForm
 from portail.views.base import guardian_of, guardian_required, portal_page
 
@@ -15,7 +16,9 @@ from portail.views.base import guardian_of, guardian_required, portal_page
 @portal_page("actualites")
 def home(request):
     news = News.objects.published().order_by("-published_from")[:20]
-    return render(request, "portail/home.html", {"news": news, "guardian": guardian_of(request.user)})
+    guardian = guardian_of(request.user)
+    notices = notices_for_home(household=guardian.household, today=timezone.localdate()) if guardian else []
+    return render(request, "portail/home.html", {"news": news, "guardian": guardian, "notices": notices})
 
 
 @guardian_required("foyer")
@@ -31,6 +34,7 @@ def household(request):
             "guardians": household.guardians.order_by("-is_billing_contact", "last_name", "first_name"),
             "children": household.children.select_related("school"),
             "quotient": household.quotient_on(timezone.localdate()),
+            "calendar_feed": CalendarFeed.objects.filter(guardian=request.guardian).first(),
         },
     )
 

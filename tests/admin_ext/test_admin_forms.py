@@ -32,6 +32,8 @@ WRITABLE = {
     "core.child": "a family's record",
     "core.news": "portal news",
     "core.absencereason": "reference data (the reasons parents choose)",
+    "core.notice": "a draft only: notice_send (its « Envoyer » action) sends it; a sent notice is read-only",
+    "core.publicpage": "the text of a page the law requires (rendered escaped by public_pages.page_html)",
     "core.invoicerun": "add only: invoice_run_create (save_model); issuing has its own actions",
     "core.payment": "add only: payment_record_manual (save_related)",
     "axes.accesslog": "django-axes' login log",

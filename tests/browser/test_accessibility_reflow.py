@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.models import Payment
 from core.services import accounts
+from core.services.messages import conversation_start
 from core.services import basket as basket_service
 from core.services.deadlines import PARIS
 from core.services.mandates import mandate_request
@@ -29,12 +30,17 @@ NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # Thursday 3 December
 NARROW = {"width": 320, "height": 640}
 ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 
-LOGGED_OUT_PAGES = {"login", "password_reset", "password_reset_done", "activate", "password_reset_confirm"}
+LOGGED_OUT_PAGES = {
+    "login", "password_reset", "password_reset_done", "activate", "password_reset_confirm",
+    "accessibility", "legal_notice", "privacy", "sitemap",
+}
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "model_week", "absences", "household", "contact_edit", "invoices",
     "archived_invoices", "payment_return", "password_change", "email_change", "email_change_confirm", "direct_debit",
+    "messages", "message_new", "message_thread",
 }
-NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server notification
+NOT_PAGES = {  # POST endpoints, a PDF download, PayFiP's server-to-server notification, the calendar feed
+    "calendar_feed_manage", "calendar_feed",
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
     "payment_notification", "mandate_create", "mandate_change", "mandate_cancel", "mandate_pdf",
     "waiting_list_join", "waiting_list_leave",
@@ -75,7 +81,10 @@ def page_urls(family, town):
     newcomer = factories.GuardianFactory(household=family.household, email="nouveau@example.org", user=None)
     user = parent.user
     token = signing.dumps({"g": parent.pk, "from": parent.email, "to": "nouvelle@example.org"}, salt=accounts.EMAIL_CHANGE_SALT)
+    conversation = conversation_start(guardian=parent, subject="factures", title="Facture de novembre",
+                                      body="Bonjour, pouvez-vous m'envoyer le détail de la facture ?")
     args = {
+        "message_thread": [conversation.pk],
         "payment_return": [payment.uuid],
         "activate": [urlsafe_base64_encode(force_bytes(newcomer.pk)), accounts.activation_token_generator.make_token(newcomer)],
         "password_reset_confirm": [urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],

@@ -23,3 +23,26 @@
     });
   });
 })();
+
+// « Copier l'adresse »: copies the named field's value and says so in a live region.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var field = document.getElementById(button.getAttribute("data-copy"));
+        var status = document.getElementById(button.getAttribute("aria-describedby"));
+        function done(message) { if (status) status.textContent = message; }
+        field.select();
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(
+            function () { done("Adresse copiée."); },
+            function () { done("Copie impossible : sélectionnez l'adresse et copiez-la."); }
+          );
+        } else {
+          done(document.execCommand && document.execCommand("copy") ? "Adresse copiée." : "Sélectionnez l'adresse et copiez-la.");
+        }
+      });
+    });
+  });
+})();
