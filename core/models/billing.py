@@ -250,6 +250,7 @@ class Invoice(models.Model):
         """Handed over to the Trésor public: paid there, no longer to the régie."""
         return self.status in self.WITH_PUBLIC_ACCOUNTANT_STATUSES
 
+    @property
     def awaited_debit_date(self):
         """The date of the direct debit this invoice waits for (scheduled or sent), else None. A
         rejected or cancelled debit is not awaited any more."""
@@ -263,8 +264,8 @@ class Invoice(models.Model):
     @property
     def is_payable(self):
         """Can be selected and paid, online or at the desk: issued, « à payer » (no attempt in
-        flight holds it, not handed over to the public accountant), something still due, and no direct debit awaited for it (a rejected
-        debit makes it payable again)."""
+        flight holds it, not handed over to the public accountant), something still due, and no
+        direct debit awaited for it (a rejected debit makes it payable again)."""
         return (
             self.is_issued
             and self.status == self.Status.UNPAID
