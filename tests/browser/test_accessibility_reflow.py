@@ -28,14 +28,17 @@ NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # Thursday 3 December
 NARROW = {"width": 320, "height": 640}
 ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 
-LOGGED_OUT_PAGES = {"login", "password_reset", "password_reset_done", "activate", "password_reset_confirm"}
+LOGGED_OUT_PAGES = {
+    "login", "password_reset", "password_reset_done", "activate", "password_reset_confirm", "family_account_request",
+    "family_account_request_done",
+}
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "household", "contact_edit", "invoices", "archived_invoices",
-    "payment_return", "password_change", "email_change", "email_change_confirm",
+    "payment_return", "password_change", "email_change", "email_change_confirm", "enrolment_request",
 }
 NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server notification
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
-    "payment_notification",
+    "payment_notification", "enrolment_start", "document_file",
 }
 
 
@@ -70,7 +73,13 @@ def page_urls(family, town):
     newcomer = factories.GuardianFactory(household=family.household, email="nouveau@example.org", user=None)
     user = parent.user
     token = signing.dumps({"g": parent.pk, "from": parent.email, "to": "nouvelle@example.org"}, salt=accounts.EMAIL_CHANGE_SALT)
+    from core.services.enrolment_requests import request_start
+
+    campaign = factories.enrolment_campaign(town, opens_at=NOW - datetime.timedelta(days=1),
+                                            closes_at=NOW + datetime.timedelta(days=30))
+    enrolment_request = request_start(campaign=campaign, child=family.children[0], guardian=parent, now=NOW)
     args = {
+        "enrolment_request": [enrolment_request.pk],
         "payment_return": [payment.uuid],
         "activate": [urlsafe_base64_encode(force_bytes(newcomer.pk)), accounts.activation_token_generator.make_token(newcomer)],
         "password_reset_confirm": [urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
