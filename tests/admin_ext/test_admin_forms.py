@@ -63,6 +63,17 @@ def _label(model):
 
 
 def test_every_add_and_change_form_opens_for_an_administrator(demo_admin, administrateur, rf):
+    from django.utils import timezone
+
+    from core.models import Child, EnrolmentCampaign, EnrolmentRequest, FamilyAccountRequest, SchoolYear
+
+    # One row of each model the demo does not hold, so that its change form opens too.
+    factories.DocumentTypeFactory()
+    campaign = EnrolmentCampaign.objects.create(school_year=SchoolYear.objects.first(), name="Inscriptions",
+                                                opens_at=timezone.now(), closes_at=timezone.now() + datetime.timedelta(days=30))
+    EnrolmentRequest.objects.create(campaign=campaign, child=Child.objects.first())
+    FamilyAccountRequest.objects.create(family_name="Martin", address_line1="1 rue", postal_code="44000", city="V",
+                                        client_key="x", created_at=timezone.now())
     request = _request_as(administrateur, rf)
     opened = 0
     for model, model_admin in admin.site._registry.items():
