@@ -14,7 +14,7 @@ from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
 from unfold.forms import BaseDialogForm
 
-from admin_ext.admin.base import BaseAdmin, HistoryAdmin, ReadOnlyTabularInline
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, HouseholdDocument, QuotientFamilial
 from core.services.accounts import guardian_send_access_link, guardian_send_activation
@@ -69,33 +69,18 @@ class QuotientInline(TabularInline):
     fields = ["value", "valid_from", "source"]
 
 
-class HouseholdDocumentInline(ReadOnlyTabularInline):
-    """What the household holds; each document opens through the documents admin's checked view."""
-
-    model = HouseholdDocument
-    fields = ["document_type", "file_link", "valid_from", "valid_until", "status"]
-    show_title = True
-
-    @display(description="Fichier")
-    def file_link(self, obj):
-        from django.urls import reverse
-        from django.utils.html import format_html
-
-        url = reverse("admin:core_householddocument_file", args=[obj.pk])
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, obj.original_name)
-
-
 @admin.register(Household)
 class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
     inlines = [GuardianInline, ChildInline, QuotientInline, HouseholdDocumentInline]
-    readonly_fields = ["anonymised_at", "reminders_disabled"]
+    readonly_fields = ["anonymised_at", "reminders_disabled", "documents_list"]
     fieldsets = (
         (None, {"fields": (("reference", "name"), "is_resident", ("left_on", "anonymised_at"))}),
         ("Adresse", {"fields": ("address_line1", "address_line2", ("postal_code", "city"))}),
         ("Notes", {"fields": ("notes", "reminders_disabled")}),
+        ("Documents", {"fields": ("documents_list",)}),
     )
     resource_classes = [HouseholdResource]
     formats = [XLSX, CSV]
@@ -202,6 +187,23 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
             new_with_email = [g for g in formset.new_objects if g.email]
             if new_with_email:
                 send_activation(request, new_with_email)
+
+    @display(description="Documents du foyer")
+    def documents_list(self, obj):
+        """What the household holds, each opening through the documents admin's checked view."""
+        from django.urls import reverse
+        from django.utils.html import format_html, format_html_join
+
+        if obj is None or obj.pk is None:
+            return "—"
+        documents = HouseholdDocument.objects.for_household(obj).select_related("document_type")
+        rows = [(reverse("admin:core_householddocument_file", args=[d.pk]), d.original_name, d.document_type.name,
+                 d.get_status_display().lower(), f" jusqu'au {d.valid_until:%d/%m/%Y}" if d.valid_until else "")
+                for d in documents]
+        if not rows:
+            return "Aucun document."
+        return format_html("<ul>{}</ul>", format_html_join(
+            "", '<li><a href="{}" target="_blank" rel="noopener">{}</a> — {}, {}{}</li>', rows))
 
     @display(description="Enfants", ordering="children_total")
     def children_count(self, obj):

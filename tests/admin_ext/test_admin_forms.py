@@ -34,6 +34,9 @@ WRITABLE = {
     "core.absencereason": "reference data (the reasons parents choose)",
     "core.notice": "a draft only: notice_send (its « Envoyer » action) sends it; a sent notice is read-only",
     "core.publicpage": "the text of a page the law requires (rendered escaped by public_pages.page_html)",
+    "core.documenttype": "reference data (the documents families are asked for)",
+    "core.enrolmentcampaign": "reference data (a campaign's dates, services and documents)",
+    "core.householddocument": "add: document_upload (save_model); change: document_review (tests/core/test_documents.py)",
     "core.invoicerun": "add only: invoice_run_create (save_model); issuing has its own actions",
     "core.payment": "add only: payment_record_manual (save_related)",
     "axes.accesslog": "django-axes' login log",
@@ -63,6 +66,17 @@ def _label(model):
 
 
 def test_every_add_and_change_form_opens_for_an_administrator(demo_admin, administrateur, rf):
+    from django.utils import timezone
+
+    from core.models import Child, EnrolmentCampaign, EnrolmentRequest, FamilyAccountRequest, SchoolYear
+
+    # One row of each model the demo does not hold, so that its change form opens too.
+    factories.DocumentTypeFactory()
+    campaign = EnrolmentCampaign.objects.create(school_year=SchoolYear.objects.first(), name="Inscriptions",
+                                                opens_at=timezone.now(), closes_at=timezone.now() + datetime.timedelta(days=30))
+    EnrolmentRequest.objects.create(campaign=campaign, child=Child.objects.first())
+    FamilyAccountRequest.objects.create(family_name="Martin", address_line1="1 rue", postal_code="44000", city="V",
+                                        client_key="x", created_at=timezone.now())
     request = _request_as(administrateur, rf)
     opened = 0
     for model, model_admin in admin.site._registry.items():

@@ -31,19 +31,20 @@ NARROW = {"width": 320, "height": 640}
 ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 
 LOGGED_OUT_PAGES = {
-    "login", "password_reset", "password_reset_done", "activate", "password_reset_confirm",
-    "accessibility", "legal_notice", "privacy", "sitemap",
+    "login", "password_reset", "password_reset_done", "activate", "password_reset_confirm", "family_account_request",
+    "family_account_request_done", "accessibility", "legal_notice", "privacy", "sitemap",
 }
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "model_week", "absences", "household", "contact_edit", "invoices",
     "archived_invoices", "payment_return", "password_change", "email_change", "email_change_confirm", "direct_debit",
-    "messages", "message_new", "message_thread",
+    "messages", "message_new", "message_thread", "enrolment_request",
 }
 NOT_PAGES = {  # POST endpoints, a PDF download, PayFiP's server-to-server notification, the calendar feed
     "calendar_feed_manage", "calendar_feed",
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
     "payment_notification", "mandate_create", "mandate_change", "mandate_cancel", "mandate_pdf",
     "waiting_list_join", "waiting_list_leave",
+    "enrolment_start", "document_file",
 }
 
 
@@ -81,9 +82,15 @@ def page_urls(family, town):
     newcomer = factories.GuardianFactory(household=family.household, email="nouveau@example.org", user=None)
     user = parent.user
     token = signing.dumps({"g": parent.pk, "from": parent.email, "to": "nouvelle@example.org"}, salt=accounts.EMAIL_CHANGE_SALT)
+    from core.services.enrolment_requests import request_start
+
+    campaign = factories.enrolment_campaign(town, opens_at=NOW - datetime.timedelta(days=1),
+                                            closes_at=NOW + datetime.timedelta(days=30))
+    enrolment_request = request_start(campaign=campaign, child=family.children[0], guardian=parent, now=NOW)
     conversation = conversation_start(guardian=parent, subject="factures", title="Facture de novembre",
                                       body="Bonjour, pouvez-vous m'envoyer le détail de la facture ?")
     args = {
+        "enrolment_request": [enrolment_request.pk],
         "message_thread": [conversation.pk],
         "payment_return": [payment.uuid],
         "activate": [urlsafe_base64_encode(force_bytes(newcomer.pk)), accounts.activation_token_generator.make_token(newcomer)],
