@@ -791,7 +791,7 @@ def absences(ctx, role, client):
     url = reverse("portail:absences")
     page = client.get(url)
     expect(ctx, role, page)
-    reason = AbsenceReason.objects.get(label="Maladie")
+    reason = AbsenceReason.objects.get_or_create(label="Maladie")[0]
     response = client.post(url, {"child": ctx.junior.pk, "start": "2026-12-01", "end": "2026-12-04", "reason": reason.pk})
     declared = AbsenceDeclaration.objects.filter(child=ctx.junior)
     if role == "owner":  # the days are still cancellable on the frozen day: refused, in French

@@ -15,7 +15,7 @@ def _declared(family, town):
     junior = family.children[0]
     book(junior, town.repas_maternelle, MON, TUE)
     declaration, _ = absence_declare(
-        guardian=family.parent, child=junior, start=MON, end=TUE, reason=AbsenceReason.objects.get(label="Maladie"), now=NOW
+        guardian=family.parent, child=junior, start=MON, end=TUE, reason=AbsenceReason.objects.get_or_create(label="Maladie")[0], now=NOW
     )
     return declaration
 

@@ -23,7 +23,7 @@ SICK_MORNING = paris(2026, 12, 8, 8, 0)  # Tuesday: Monday and Tuesday are past 
 
 @pytest.fixture
 def maladie(db):
-    return AbsenceReason.objects.get(label="Maladie")
+    return AbsenceReason.objects.get_or_create(label="Maladie")[0]
 
 
 def declare(family, child, start, end, reason, now=SICK_MORNING):

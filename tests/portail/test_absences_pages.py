@@ -29,9 +29,9 @@ def parent(client, family):
 def test_a_parent_declares_a_late_absence_and_sees_it_pending(parent, family, town):
     junior = family.children[0]
     book(junior, town.repas_maternelle, MON, TUE, THU)
+    maladie = AbsenceReason.objects.get_or_create(label="Maladie")[0]
     page = parent.get(PAGE).text
     assert "Déclarer une absence" in page and "48 heures après le jour" in page and "Maladie" in page
-    maladie = AbsenceReason.objects.get(label="Maladie")
     response = parent.post(PAGE, {"child": junior.pk, "start": "2026-12-07", "end": "2026-12-10", "reason": maladie.pk})
     assert response.status_code == 302
     declaration = AbsenceDeclaration.objects.get()
@@ -48,6 +48,6 @@ def test_the_form_says_in_french_what_is_wrong(parent, family, town):
     assert response.status_code == 400
     assert "Choisissez l&#x27;enfant absent." in text and "La date de fin doit suivre la date de début." in text
     assert 'aria-invalid="true"' in text
-    response = parent.post(PAGE, {"child": family.children[0].pk, "start": "2026-12-07", "reason": AbsenceReason.objects.first().pk})
+    response = parent.post(PAGE, {"child": family.children[0].pk, "start": "2026-12-07", "reason": AbsenceReason.objects.get_or_create(label="Maladie")[0].pk})
     assert "n&#x27;a aucune réservation sur ces jours" in response.text
     assert not AbsenceDeclaration.objects.exists()
