@@ -31,11 +31,11 @@ ZOOMED_LAPTOP = {"width": 640, "height": 400}  # 1280 × 800 at 200 %
 LOGGED_OUT_PAGES = {"login", "password_reset", "password_reset_done", "activate", "password_reset_confirm"}
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "household", "contact_edit", "invoices", "archived_invoices",
-    "payment_return", "password_change", "email_change", "email_change_confirm",
+    "payment_return", "password_change", "email_change", "email_change_confirm", "attestations",
 }
-NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server notification
+NOT_PAGES = {  # POST endpoints, PDF downloads and PayFiP's server-to-server notification
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
-    "payment_notification",
+    "payment_notification", "tax_certificate",
 }
 
 
