@@ -74,7 +74,7 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     list_display = ["reference", "name", "city", "is_resident", "current_quotient", "children_count", "left_on"]
     list_filter = ["is_resident", ("left_on", admin.EmptyFieldListFilter)]
     search_fields = ["reference", "name", "guardians__last_name", "guardians__email", "children__first_name"]
-    inlines = [GuardianInline, ChildInline, QuotientInline, HouseholdDocumentInline]
+    inlines = [GuardianInline, ChildInline, QuotientInline]
     readonly_fields = ["anonymised_at", "reminders_disabled", "documents_list"]
     fieldsets = (
         (None, {"fields": (("reference", "name"), "is_resident", ("left_on", "anonymised_at"))}),
