@@ -2,12 +2,10 @@
 sockets): start, notification, result fetch, reconciliation, mismatches; and manual payments."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from core.models import Invoice, Payment
@@ -16,7 +14,7 @@ from core.models.payments import ATTEMPT_HOLD, LATE_RESULT_WATCH
 from core.services import payments
 from core.services.payments import InvoiceNotFound, PaymentError
 from tests import factories
-from tests.figures import RACES
+from tests.concurrency import run_concurrently
 from tests.core.test_payfip_client import http
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -488,23 +486,11 @@ def test_a_late_payment_leaves_the_hold_of_the_attempt_in_flight(online, parent,
 # --- concurrency ---------------------------------------------------------------------------------
 @pytest.mark.postgres
 def test_two_simultaneous_starts_on_one_invoice_make_one_attempt(online, parent, invoice):
-    barrier, outcomes = threading.Barrier(2), []
-
     def start():
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(payments.payment_start(guardian=parent, invoice_ids=[invoice.pk]))
-        except PaymentError as error:
-            outcomes.append(error)
-        finally:
-            connection.close()
+        return payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
 
-    threads = [threading.Thread(target=start) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    RACES["tried"] += 1
+    results, errors = run_concurrently(start, start)
+    outcomes = [o for o in results if o is not None] + errors
     started = [o for o in outcomes if isinstance(o, Payment)]
     refused = [o for o in outcomes if isinstance(o, PaymentError)]
     assert len(started) == 1 and len(refused) == 1, outcomes
