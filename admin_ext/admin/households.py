@@ -20,18 +20,26 @@ from core.services.accounts import guardian_send_access_link, guardian_send_acti
 from core.services.rgpd import household_anonymise, household_export
 
 
+def _send_to_each(request, guardians, send, *, sent_message, skipped_message):
+    """Call `send(guardian=…)` for each guardian; say who was sent the email (`sent_message`) and who
+    was not, `send` having returned a false value (`skipped_message`). Both are formatted with {names}."""
+    sent, skipped = [], []
+    for guardian in guardians:
+        (sent if send(guardian=guardian) else skipped).append(guardian)
+    if sent:
+        messages.success(request, sent_message.format(names=", ".join(f"{g.display_name} ({g.email})" for g in sent)))
+    if skipped:
+        messages.warning(request, skipped_message.format(names=", ".join(g.display_name for g in skipped)))
+
+
 def send_activation(request, guardians):
     """Send the « Choisir un mot de passe » email to each guardian who can receive it, and say
     who could not."""
-    sent, skipped = [], []
-    for guardian in guardians:
-        (sent if guardian_send_activation(guardian=guardian) else skipped).append(guardian)
-    if sent:
-        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
-        messages.success(request, f"Email d'activation envoyé à {names}.")
-    if skipped:
-        names = ", ".join(g.display_name for g in skipped)
-        messages.warning(request, f"Pas d'email d'activation pour {names} : compte déjà activé ou adresse email manquante.")
+    _send_to_each(
+        request, guardians, guardian_send_activation,
+        sent_message="Email d'activation envoyé à {names}.",
+        skipped_message="Pas d'email d'activation pour {names} : compte déjà activé ou adresse email manquante.",
+    )
 
 
 class GuardianInline(StackedInline):
@@ -151,15 +159,11 @@ def send_access_link(request, guardians):
     """Send each guardian a fresh link to their own address (reset, or activation when the
     account was never activated): how staff help a parent who cannot log in, without ever
     seeing a link themselves."""
-    sent, skipped = [], []
-    for guardian in guardians:
-        (sent if guardian_send_access_link(guardian=guardian) else skipped).append(guardian)
-    if sent:
-        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
-        messages.success(request, f"Lien de réinitialisation envoyé à {names}, à sa propre adresse.")
-    if skipped:
-        names = ", ".join(g.display_name for g in skipped)
-        messages.warning(request, f"Pas de lien envoyé à {names} : adresse email manquante ou compte désactivé.")
+    _send_to_each(
+        request, guardians, guardian_send_access_link,
+        sent_message="Lien de réinitialisation envoyé à {names}, à sa propre adresse.",
+        skipped_message="Pas de lien envoyé à {names} : adresse email manquante ou compte désactivé.",
+    )
 
 
 @admin.register(Guardian)
