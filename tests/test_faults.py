@@ -25,9 +25,7 @@ CLOSED_SMTP = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBacke
 LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def test_a_failing_email_provider_leaves_the_booking_and_a_retry_sends_the_email(

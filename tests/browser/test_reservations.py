@@ -18,7 +18,7 @@ from core.models import BasketItem, Booking
 from core.services.deadlines import PARIS
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, assert_no_serious_axe_violations, screenshot
-from tests.browser.test_portal_pages import log_in
+from tests.browser.conftest import log_in
 
 NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 
