@@ -3,7 +3,6 @@ household, a guardian of another household, staff without household}. Nobody rea
 another household's data, by any id, in any field. A route missing from ROUTES fails the suite."""
 
 import datetime
-from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -26,11 +25,7 @@ ROLES = ("anonymous", "other", "staff", "owner")  # the owner last: its checks c
 FIGURES = {"checks": 0}
 
 
-@pytest.fixture(autouse=True)
-def _frozen(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("media_root", "frozen_now")
 
 
 class Ctx:

@@ -11,7 +11,6 @@ December are open, Monday 30 and Tuesday 1 are past their deadline."""
 import datetime
 import re
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from playwright.sync_api import expect
@@ -33,10 +32,7 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture

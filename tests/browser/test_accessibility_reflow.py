@@ -6,7 +6,6 @@ The pages come from the portal's URL names: a new page fails this test until it 
 import datetime
 import re
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core import signing
@@ -38,10 +37,7 @@ NOT_PAGES = {  # POST endpoints, a PDF download and PayFiP's server-to-server no
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def portal_url_names():
