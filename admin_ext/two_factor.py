@@ -72,39 +72,61 @@ def _grouped(key):
 
 
 @method_decorator([never_cache, sensitive_post_parameters("code")], name="dispatch")
-class SetupView(View):
+class _CodeStepView(View):
+    """A step of the second factor for staff: a form that asks for a code. Subclasses say where a
+    staff member this step is not for goes (`elsewhere`), what an accepted code leads to
+    (`code_accepted`, None when the code is refused) and how the page renders (`_render`)."""
+
+    form_class = CodeForm
+    wrong_code = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        refused = _staff_only(request) or self.elsewhere(request)
+        if refused:
+            return refused
+        return super().dispatch(request, *args, **kwargs)
+
+    def elsewhere(self, request):
+        return None
+
+    def get(self, request):
+        return self._render(request, self.form_class())
+
+    def post(self, request):
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            accepted = self.code_accepted(request, form.cleaned_data["code"])
+            if accepted is not None:
+                return accepted
+            form.add_error("code", self.wrong_code)
+        return self._render(request, form)
+
+
+class SetupView(_CodeStepView):
     """« Double authentification »: scan, confirm with a code, keep the recovery codes."""
 
     template_name = "admin_ext/two_factor/setup.html"
+    wrong_code = "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché."
 
-    def dispatch(self, request, *args, **kwargs):
-        refused = _staff_only(request)
-        if refused:
-            return refused
+    def elsewhere(self, request):
         # Whoever holds only the password must not replace the second factor already set up.
         if two_factor.two_factor_enrolled(request.user) and not request.user.is_verified():
             return redirect(_with_next("staff_2fa_verify", _next_url(request)))
-        return super().dispatch(request, *args, **kwargs)
+        return None
 
-    def get(self, request):
-        return self._render(request, CodeForm())
+    def code_accepted(self, request, code):
+        confirmed = two_factor.totp_confirm(user=request.user, token=code)
+        if confirmed is None:
+            return None
+        device, codes = confirmed
+        otp_login(request, device)
+        return render(
+            request,
+            "admin_ext/two_factor/recovery_codes.html",
+            _context(request, title="Codes de secours", codes=codes),
+        )
 
-    def post(self, request):
-        form = CodeForm(request.POST)
-        if form.is_valid():
-            confirmed = two_factor.totp_confirm(user=request.user, token=form.cleaned_data["code"])
-            if confirmed is not None:
-                device, codes = confirmed
-                otp_login(request, device)
-                return render(
-                    request,
-                    "admin_ext/two_factor/recovery_codes.html",
-                    _context(request, title="Codes de secours", codes=codes),
-                )
-            form.add_error("code", "Code incorrect : vérifiez l'heure de votre téléphone et saisissez le code affiché.")
-        return self._render(request, form, status=200)
-
-    def _render(self, request, form, status=200):
+    def _render(self, request, form):
         device = two_factor.totp_pending_device(user=request.user)
         return render(
             request,
@@ -118,38 +140,29 @@ class SetupView(View):
                 required=two_factor.two_factor_required(request.user),
                 enrolled=two_factor.two_factor_enrolled(request.user),
             ),
-            status=status,
         )
 
 
-@method_decorator([never_cache, sensitive_post_parameters("code")], name="dispatch")
-class VerifyView(View):
+class VerifyView(_CodeStepView):
     """The step after the password, for a staff member who set up a second factor."""
 
     template_name = "admin_ext/two_factor/verify.html"
+    form_class = VerifyForm
+    wrong_code = "Code incorrect ou déjà utilisé. Après plusieurs erreurs, patientez quelques secondes."
 
-    def dispatch(self, request, *args, **kwargs):
-        refused = _staff_only(request)
-        if refused:
-            return refused
+    def elsewhere(self, request):
         if request.user.is_verified():
             return redirect(_next_url(request))
         if not two_factor.two_factor_enrolled(request.user):
             return redirect(_with_next("staff_2fa_setup", _next_url(request)))
-        return super().dispatch(request, *args, **kwargs)
+        return None
 
-    def get(self, request):
-        return self._render(request, VerifyForm())
-
-    def post(self, request):
-        form = VerifyForm(request.POST)
-        if form.is_valid():
-            device = two_factor.two_factor_verify(user=request.user, token=form.cleaned_data["code"])
-            if device is not None:
-                otp_login(request, device)
-                return redirect(_next_url(request))
-            form.add_error("code", "Code incorrect ou déjà utilisé. Après plusieurs erreurs, patientez quelques secondes.")
-        return self._render(request, form)
+    def code_accepted(self, request, code):
+        device = two_factor.two_factor_verify(user=request.user, token=code)
+        if device is None:
+            return None
+        otp_login(request, device)
+        return redirect(_next_url(request))
 
     def _render(self, request, form):
         return render(request, self.template_name, _context(request, title="Vérification en deux étapes", form=form))

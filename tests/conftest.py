@@ -141,6 +141,22 @@ def s3_bucket(s3_server, settings):
 
 
 @pytest.fixture
+def frozen_now(request):
+    """timezone.now() answers the test module's NOW (the live server's thread sees it too)."""
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=request.module.NOW):
+        yield request.module.NOW
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Uploaded and generated files (invoice PDFs) go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def payfip_receiver():
     """A local HTTP server recording notifications (POST /notif) and returns (GET /retour)."""
     from tests.payfip_receiver import start_receiver

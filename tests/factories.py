@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core import models
@@ -229,25 +230,30 @@ class EnrolmentFactory(factory.django.DjangoModelFactory):
     status = models.Enrolment.Status.ACCEPTED
 
 
-class BookingFactory(factory.django.DjangoModelFactory):
+class ChildDayFactory(factory.django.DjangoModelFactory):
+    """A child at an activity on a day: what a booking and an attendance both are."""
+
     class Meta:
-        model = models.Booking
+        abstract = True
 
     child = factory.SubFactory(ChildFactory)
     activity = factory.SubFactory(ActivityFactory)
     date = datetime.date(2026, 12, 3)
+
+
+class BookingFactory(ChildDayFactory):
+    class Meta:
+        model = models.Booking
+
     status = models.Booking.Status.BOOKED
     source = models.Booking.Source.PORTAL
     booked_at = factory.LazyFunction(timezone.now)
 
 
-class AttendanceFactory(factory.django.DjangoModelFactory):
+class AttendanceFactory(ChildDayFactory):
     class Meta:
         model = models.Attendance
 
-    child = factory.SubFactory(ChildFactory)
-    activity = factory.SubFactory(ActivityFactory)
-    date = datetime.date(2026, 12, 3)
     status = models.Attendance.Status.PRESENT
 
 
@@ -335,3 +341,24 @@ def enrolment_campaign(town, *, opens_at, closes_at, label="2027-2028"):
         if activity != town.garderie_soir:
             service.optional_documents.add(caf)
     return campaign
+
+
+# --- Helpers for the billing tests ----------------------------------------------------------------
+
+
+def flat_tariff(activity, *, unit_price=Decimal("3.70"), label="Unique"):
+    """One bracket for every quotient and its tariff: each of the activity's units costs `unit_price`."""
+    bracket = QuotientBracketFactory(label=label, min_value=0, max_value=None)
+    return TariffFactory(activity=activity, bracket=bracket, unit_price=unit_price)
+
+
+def book(child, activity, days):
+    """Book the child at the activity on each day; return the bookings."""
+    return [BookingFactory(child=child, activity=activity, date=day) for day in days]
+
+
+def attach_pdf(invoice, content=b"%PDF-1.4 facture"):
+    """Store a PDF for an issued invoice (an issued invoice refuses save(): the row is updated)."""
+    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(content), save=False)
+    models.Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
+    return invoice

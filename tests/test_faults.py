@@ -2,13 +2,11 @@
 issuing, and two deliveries of one run racing each other (PostgreSQL, threads)."""
 
 import datetime
-import threading
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 
 from core.models import Booking, EmailLog, Invoice, InvoiceRun
@@ -17,8 +15,8 @@ from core.services.basket import basket_add, basket_validate
 from core.services.deadlines import PARIS
 from core import tasks
 from core.tasks import send_email
+from tests.concurrency import run_concurrently
 from tests.core.test_invoicing import DECEMBER, ISSUE_NOW, december, priced  # noqa: F401  (fixtures)
-from tests.figures import RACES
 
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=PARIS)
 MONDAY = datetime.date(2026, 12, 7)
@@ -27,9 +25,7 @@ CLOSED_SMTP = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBacke
 LOCMEM = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 def test_a_failing_email_provider_leaves_the_booking_and_a_retry_sends_the_email(
@@ -93,23 +89,10 @@ def test_a_run_issued_while_the_worker_was_down_is_delivered_once_by_two_deliver
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_deliveries_racing_on_one_run_store_and_send_each_invoice_once(issuing_run, settings):
-    barrier, errors = threading.Barrier(2), []
-
     def deliver():
-        try:
-            barrier.wait(timeout=10)
-            invoicing.invoice_run_deliver(run_id=issuing_run.pk)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
+        invoicing.invoice_run_deliver(run_id=issuing_run.pk)
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    RACES["tried"] += 1
+    _, errors = run_concurrently(deliver, deliver, timeout=120)
     assert errors == []
     _delivered_once(issuing_run, settings.MEDIA_ROOT)
     assert Invoice.objects.filter(run=issuing_run, status=Invoice.Status.UNPAID).count() == 2

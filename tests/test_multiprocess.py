@@ -262,10 +262,8 @@ def test_a_payment_walks_across_two_web_processes_and_the_workers(stack, transac
     # The periodic reconciliation would conclude the attempt too: hold it off, so that what
     # concludes it here is PayFiP's notification.
     Schedule.objects.update(next_run=timezone.now() + datetime.timedelta(days=1))
-    bracket = factories.QuotientBracketFactory(label="Unique", min_value=0, max_value=None)
-    factories.TariffFactory(activity=town.repas_maternelle, bracket=bracket, unit_price=Decimal("3.70"))
-    for day in OCTOBER_DAYS:
-        factories.BookingFactory(child=family.children[0], activity=town.repas_maternelle, date=day)
+    factories.flat_tariff(town.repas_maternelle)
+    factories.book(family.children[0], town.repas_maternelle, OCTOBER_DAYS)
     before = set(stack.emails())
 
     # Staff create October's run on web B and a worker computes the draft; they issue it on web

@@ -18,19 +18,15 @@ DECEMBER_DAYS = [datetime.date(2026, 12, d) for d in (7, 8, 10, 11)]
 ISSUE_NOW = datetime.datetime(2027, 1, 5, 9, 30, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
 def issued(s3_bucket, family, other_family, town, django_capture_on_commit_callbacks, mailoutbox):
     """December issued for TEST (4 meals), its PDF and email delivered by the run; AUTRE has an
     invoice with a PDF in the same bucket."""
-    bracket = factories.QuotientBracketFactory(label="Unique", min_value=0, max_value=None)
-    factories.TariffFactory(activity=town.repas_maternelle, bracket=bracket, unit_price=Decimal("3.70"))
-    for day in DECEMBER_DAYS:
-        factories.BookingFactory(child=family.children[0], activity=town.repas_maternelle, date=day)
+    factories.flat_tariff(town.repas_maternelle)
+    factories.book(family.children[0], town.repas_maternelle, DECEMBER_DAYS)
     with django_capture_on_commit_callbacks(execute=True):
         run = invoicing.invoice_run_create(regie=town.regie, month=datetime.date(2026, 12, 1))
     with django_capture_on_commit_callbacks(execute=True):

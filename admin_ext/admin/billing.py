@@ -65,6 +65,14 @@ class ConfirmForm(BaseDialogForm):
     pass
 
 
+def confirm_dialog(title, submit, description=None, form_class=ConfirmForm):
+    """The dialog of an action staff confirm before it runs (unfold's `@action(dialog=…)`)."""
+    dialog = {"title": title, "form_class": form_class, "form_submit_text": submit}
+    if description:
+        dialog["description"] = description
+    return dialog
+
+
 class CreditNoteForm(BaseDialogForm):
     reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
     cancel_all = forms.BooleanField(label="Annuler toute la facture", required=False)
@@ -262,13 +270,11 @@ class InvoiceRunAdmin(BaseAdmin):
 
     @action(
         description="Émettre", url_path="emettre", permissions=["issue_run"], icon="send", variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": "Émettre les factures",
-            "description": "Les factures reçoivent leur numéro définitif et ne pourront plus être modifiées "
+        dialog=confirm_dialog(
+            "Émettre les factures", "Émettre",
+            "Les factures reçoivent leur numéro définitif et ne pourront plus être modifiées "
             "(seulement corrigées par un avoir). Les PDF et les emails partent ensuite en arrière-plan.",
-            "form_class": ConfirmForm,
-            "form_submit_text": "Émettre",
-        },
+        ),
     )
     def issue_run(self, request, form, object_id):
         def issue(*, run_id):
@@ -278,7 +284,7 @@ class InvoiceRunAdmin(BaseAdmin):
 
     @action(
         description="Recalculer", url_path="recalculer", permissions=["recompute_run"], icon="refresh",
-        dialog={"title": "Recalculer le brouillon", "form_class": ConfirmForm, "form_submit_text": "Recalculer"},
+        dialog=confirm_dialog("Recalculer le brouillon", "Recalculer"),
     )
     def recompute_run(self, request, form, object_id):
         return self._run_action(request, object_id, invoicing.invoice_run_recompute, "Recalcul du brouillon lancé.")
@@ -286,7 +292,7 @@ class InvoiceRunAdmin(BaseAdmin):
     @action(
         description="Abandonner", url_path="abandonner", permissions=["discard_run"], icon="delete",
         variant=ActionVariant.DANGER,
-        dialog={"title": "Abandonner ce brouillon", "form_class": ConfirmForm, "form_submit_text": "Abandonner"},
+        dialog=confirm_dialog("Abandonner ce brouillon", "Abandonner"),
     )
     def discard_run(self, request, form, object_id):
         try:
@@ -370,12 +376,10 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
 
     @action(
         description="Établir un avoir", url_path="avoir", permissions=["credit_invoice"], icon="receipt_long",
-        dialog={
-            "title": "Établir un avoir",
-            "description": "Annulez toute la facture ou indiquez les jours à créditer. Le motif figure sur l'avoir.",
-            "form_class": CreditNoteForm,
-            "form_submit_text": "Établir l'avoir",
-        },
+        dialog=confirm_dialog(
+            "Établir un avoir", "Établir l'avoir",
+            "Annulez toute la facture ou indiquez les jours à créditer. Le motif figure sur l'avoir.", CreditNoteForm,
+        ),
     )
     def credit_invoice(self, request, form, object_id):
         try:
@@ -417,12 +421,10 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
 
     @action(
         description="Renvoyer l'email", url_path="renvoyer-email", permissions=["resend_email"], icon="forward_to_inbox",
-        dialog={
-            "title": "Renvoyer l'email de facture",
-            "description": "La facture est envoyée de nouveau au redevable, PDF joint. L'envoi figure au journal des emails.",
-            "form_class": ConfirmForm,
-            "form_submit_text": "Renvoyer",
-        },
+        dialog=confirm_dialog(
+            "Renvoyer l'email de facture", "Renvoyer",
+            "La facture est envoyée de nouveau au redevable, PDF joint. L'envoi figure au journal des emails.",
+        ),
     )
     def resend_email(self, request, form, object_id):
         self._resend(request, [int(object_id)])

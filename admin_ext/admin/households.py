@@ -12,9 +12,9 @@ from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
-from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.admin.billing import confirm_dialog
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, HouseholdDocument, QuotientFamilial
 from core.services.accounts import guardian_send_access_link, guardian_send_activation
@@ -23,22 +23,26 @@ from core.services.reminders import household_set_reminders
 from core.services.rgpd import household_anonymise, household_export
 
 
-class ConfirmForm(BaseDialogForm):
-    pass
+def _send_to_each(request, guardians, send, *, sent_message, skipped_message):
+    """Call `send(guardian=…)` for each guardian; say who was sent the email (`sent_message`) and who
+    was not, `send` having returned a false value (`skipped_message`). Both are formatted with {names}."""
+    sent, skipped = [], []
+    for guardian in guardians:
+        (sent if send(guardian=guardian) else skipped).append(guardian)
+    if sent:
+        messages.success(request, sent_message.format(names=", ".join(f"{g.display_name} ({g.email})" for g in sent)))
+    if skipped:
+        messages.warning(request, skipped_message.format(names=", ".join(g.display_name for g in skipped)))
 
 
 def send_activation(request, guardians):
     """Send the « Choisir un mot de passe » email to each guardian who can receive it, and say
     who could not."""
-    sent, skipped = [], []
-    for guardian in guardians:
-        (sent if guardian_send_activation(guardian=guardian) else skipped).append(guardian)
-    if sent:
-        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
-        messages.success(request, f"Email d'activation envoyé à {names}.")
-    if skipped:
-        names = ", ".join(g.display_name for g in skipped)
-        messages.warning(request, f"Pas d'email d'activation pour {names} : compte déjà activé ou adresse email manquante.")
+    _send_to_each(
+        request, guardians, guardian_send_activation,
+        sent_message="Email d'activation envoyé à {names}.",
+        skipped_message="Pas d'email d'activation pour {names} : compte déjà activé ou adresse email manquante.",
+    )
 
 
 class GuardianInline(StackedInline):
@@ -105,13 +109,11 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     @action(
         description="Activer / désactiver les relances", url_path="relances", icon="notifications_off",
         permissions=["toggle_reminders"],
-        dialog={
-            "title": "Relances automatiques",
-            "description": "Désactive les relances automatiques des factures de ce foyer si elles sont actives, les "
+        dialog=confirm_dialog(
+            "Relances automatiques", "Confirmer",
+            "Désactive les relances automatiques des factures de ce foyer si elles sont actives, les "
             "réactive sinon. Une relance peut toujours être envoyée à la main depuis la facture.",
-            "form_class": ConfirmForm,
-            "form_submit_text": "Confirmer",
-        },
+        ),
     )
     def toggle_reminders(self, request, form, object_id):
         household = get_object_or_404(Household, pk=object_id)
@@ -221,15 +223,11 @@ def send_access_link(request, guardians):
     """Send each guardian a fresh link to their own address (reset, or activation when the
     account was never activated): how staff help a parent who cannot log in, without ever
     seeing a link themselves."""
-    sent, skipped = [], []
-    for guardian in guardians:
-        (sent if guardian_send_access_link(guardian=guardian) else skipped).append(guardian)
-    if sent:
-        names = ", ".join(f"{g.display_name} ({g.email})" for g in sent)
-        messages.success(request, f"Lien de réinitialisation envoyé à {names}, à sa propre adresse.")
-    if skipped:
-        names = ", ".join(g.display_name for g in skipped)
-        messages.warning(request, f"Pas de lien envoyé à {names} : adresse email manquante ou compte désactivé.")
+    _send_to_each(
+        request, guardians, guardian_send_access_link,
+        sent_message="Lien de réinitialisation envoyé à {names}, à sa propre adresse.",
+        skipped_message="Pas de lien envoyé à {names} : adresse email manquante ou compte désactivé.",
+    )
 
 
 @admin.register(Guardian)

@@ -19,7 +19,7 @@ from unfold.enums import ActionVariant
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.resources import PaymentResource
-from admin_ext.admin.billing import ConfirmForm
+from admin_ext.admin.billing import confirm_dialog
 from admin_ext.formatting import euros
 from core.models import Invoice, Payment, PaymentAllocation, PaymentEvent
 from core.services import payments
@@ -238,45 +238,46 @@ class PaymentAdmin(ExportMixin, BaseAdmin):
         messages.info(request, f"État du paiement : {payment.get_status_display().lower()}.")
         return redirect(reverse("admin:core_payment_change", args=[object_id]))
 
-    def has_record_refund_permission(self, request, object_id=None):
+    def _may_review(self, request, object_id, payments_to_review):
+        """Recording what the régie did about a payment needs `add_payment`; on a payment's page,
+        that the payment is among `payments_to_review`."""
         if not request.user.has_perm("core.add_payment"):
             return False
-        return object_id is None or Payment.objects.to_refund().filter(pk=object_id).exists()
+        return object_id is None or payments_to_review.filter(pk=object_id).exists()
+
+    def _record_review(self, request, object_id, service, done):
+        """Record with `service` what staff did about the payment, say `done`, go back to it."""
+        service(payment_id=int(object_id), by=request.user, now=timezone.now())
+        messages.success(request, done)
+        return redirect(reverse("admin:core_payment_change", args=[object_id]))
+
+    def has_record_refund_permission(self, request, object_id=None):
+        return self._may_review(request, object_id, Payment.objects.to_refund())
 
     @action(
         description="Marquer comme remboursé", url_path="rembourse", permissions=["record_refund"],
         icon="currency_exchange", variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": "Marquer le paiement comme remboursé",
-            "description": "PayFiP a encaissé ce paiement pour des factures déjà réglées : remboursez le payeur "
+        dialog=confirm_dialog(
+            "Marquer le paiement comme remboursé", "Marquer comme remboursé",
+            "PayFiP a encaissé ce paiement pour des factures déjà réglées : remboursez le payeur "
             "(mandat de remboursement) puis enregistrez-le ici. La date et votre nom sont conservés.",
-            "form_class": ConfirmForm,
-            "form_submit_text": "Marquer comme remboursé",
-        },
+        ),
     )
     def record_refund(self, request, form, object_id):
-        payments.payment_refund_record(payment_id=int(object_id), by=request.user, now=timezone.now())
-        messages.success(request, "Remboursement enregistré.")
-        return redirect(reverse("admin:core_payment_change", args=[object_id]))
+        return self._record_review(request, object_id, payments.payment_refund_record, "Remboursement enregistré.")
 
     def has_review_mismatch_permission(self, request, object_id=None):
-        if not request.user.has_perm("core.add_payment"):
-            return False
         unreviewed = Q(status=Payment.Status.MISMATCH, mismatch_reviewed_at__isnull=True)
-        return object_id is None or Payment.objects.filter(unreviewed, pk=object_id).exists()
+        return self._may_review(request, object_id, Payment.objects.filter(unreviewed))
 
     @action(
         description="Anomalie vérifiée", url_path="anomalie-verifiee", permissions=["review_mismatch"],
         icon="task_alt", variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": "Marquer l'anomalie comme vérifiée",
-            "description": "Le paiement reste non payé. Régularisez si besoin (remboursement, paiement manuel) "
+        dialog=confirm_dialog(
+            "Marquer l'anomalie comme vérifiée", "Marquer comme vérifiée",
+            "Le paiement reste non payé. Régularisez si besoin (remboursement, paiement manuel) "
             "avant de le marquer comme vérifié.",
-            "form_class": ConfirmForm,
-            "form_submit_text": "Marquer comme vérifiée",
-        },
+        ),
     )
     def review_mismatch(self, request, form, object_id):
-        payments.payment_mismatch_review(payment_id=int(object_id), by=request.user, now=timezone.now())
-        messages.success(request, "Anomalie marquée comme vérifiée.")
-        return redirect(reverse("admin:core_payment_change", args=[object_id]))
+        return self._record_review(request, object_id, payments.payment_mismatch_review, "Anomalie marquée comme vérifiée.")

@@ -48,6 +48,19 @@ class GuardianAPIView(APIView):
     def household_child(self, child_id):
         return get_object_or_404(self.household_children(), pk=child_id)
 
+    def validated(self, serializer_class, data):
+        """`data` checked by `serializer_class`: its validated data, or a 400 with the field errors."""
+        serializer = serializer_class(data=data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def active_activity(self, activity_id):
+        """An activity open to bookings; another id (or a closed activity) is a 404."""
+        activity = s.active_activity(activity_id)
+        if activity is None:
+            raise Http404
+        return activity
+
 
 class ChildrenView(GuardianAPIView):
     @extend_schema(summary="Mes inscriptions : les enfants du foyer et leurs inscriptions", responses=s.ChildSerializer(many=True))
@@ -64,10 +77,9 @@ class WeekView(GuardianAPIView):
         responses=s.WeekViewSerializer,
     )
     def get(self, request):
-        query = s.WeekQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = self.validated(s.WeekQuerySerializer, request.query_params)
         now = timezone.now()
-        day = query.validated_data.get("date") or now.astimezone(PARIS).date()
+        day = query.get("date") or now.astimezone(PARIS).date()
         return Response(s.WeekViewSerializer(week_view(guardian=self.guardian, day=day, now=now)).data)
 
 
@@ -85,16 +97,12 @@ class BasketItemsView(GuardianAPIView):
         responses={201: s.BasketItemSerializer, **ERRORS},
     )
     def post(self, request):
-        data = s.BasketAddSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        child = self.household_child(data.validated_data["child_id"])
-        activity = s.active_activity(data.validated_data["activity_id"])
-        if activity is None:
-            raise Http404
+        values = self.validated(s.BasketAddSerializer, request.data)
+        child = self.household_child(values["child_id"])
+        activity = self.active_activity(values["activity_id"])
         try:
             item = basket_service.basket_add(
-                guardian=self.guardian, child=child, activity=activity, day=data.validated_data["date"],
-                action=data.validated_data["action"],
+                guardian=self.guardian, child=child, activity=activity, day=values["date"], action=values["action"],
             )
         except DjangoValidationError as error:
             return error_response(error)
@@ -118,16 +126,12 @@ class BasketPeriodView(GuardianAPIView):
         responses={200: s.PeriodResultSerializer, **ERRORS},
     )
     def post(self, request):
-        data = s.PeriodSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = self.validated(s.PeriodSerializer, request.data)
         child_ids = list(dict.fromkeys(values["child_ids"]))
         children = list(self.household_children().filter(pk__in=child_ids))
         if len(children) != len(child_ids):
             raise Http404
-        activity = s.active_activity(values["activity_id"])
-        if activity is None:
-            raise Http404
+        activity = self.active_activity(values["activity_id"])
         try:
             result = basket_service.basket_add_period(
                 guardian=self.guardian, children=children, activity=activity, start=values["start"],

@@ -173,14 +173,20 @@ def test_a_child_present_without_booking_is_added(client, town, family, other_fa
     assert "sans réservation" in client.get(url, sheet_params).content.decode()
 
 
+def open_closed_sheet(client, user, params):
+    """Open the attendance sheet as `user`, check it says it is closed with its inputs disabled; its url."""
+    client.force_login(user)
+    url = reverse("admin:core_attendance_sheet")
+    page = client.get(url, params).content.decode()
+    assert "le pointage est fermé" in page and "disabled" in page
+    return url
+
+
 def test_the_attendance_page_honours_a_locked_day(client, town, family, gestionnaire, sheet_params, monkeypatch):
     junior = family.children[0]
     factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=DAY)
     monkeypatch.setattr(attendance_service, "attendance_is_locked", lambda *, activity, day: True)
-    client.force_login(gestionnaire)
-    url = reverse("admin:core_attendance_sheet")
-    page = client.get(url, sheet_params).content.decode()
-    assert "le pointage est fermé" in page and "disabled" in page
+    url = open_closed_sheet(client, gestionnaire, sheet_params)
     response = client.post(url, {**sheet_params, "child": junior.pk, "status": "present"}, follow=True)
     assert "facturé" in response.content.decode()
     assert not Attendance.objects.exists()
@@ -190,10 +196,7 @@ def test_the_attendance_page_is_closed_once_the_month_is_invoiced(client, town, 
     junior = family.children[0]
     factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=DAY)
     factories.InvoiceRunFactory(regie=town.regie, month=DAY.replace(day=1), status="issued")
-    client.force_login(gestionnaire)
-    url = reverse("admin:core_attendance_sheet")
-    page = client.get(url, sheet_params).content.decode()
-    assert "le pointage est fermé" in page and "disabled" in page
+    url = open_closed_sheet(client, gestionnaire, sheet_params)
     response = client.post(url, {**sheet_params, "child": junior.pk, "status": "absent_unjustified"}, follow=True)
     assert "déjà été facturé" in response.content.decode()
     assert not Attendance.objects.exists()

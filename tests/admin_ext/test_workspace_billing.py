@@ -18,9 +18,7 @@ TODAY = datetime.date(2027, 2, 10)
 NOW = datetime.datetime(2027, 2, 10, 9, 0, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture

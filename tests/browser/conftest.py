@@ -5,6 +5,7 @@ browser is a failure. Screenshots land in test-artifacts/screenshots/.
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,8 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1366, "height": 900}
+HOME = re.compile(r"^https?://[^/]+/$")
+PARENT_EMAIL = "parent@example.org"  # tests/conftest.py's family
 
 # Assertions wait for the page (a busy CI machine answers slower than a laptop).
 try:
@@ -99,6 +102,22 @@ def assert_no_serious_axe_violations(page):
     assert not serious, "\n".join(
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in serious
     )
+
+
+def fill_login(page, email=PARENT_EMAIL, password=None):
+    """Fill in and send the portal's login form (the page must show it)."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    page.get_by_label(re.compile(r"^Adresse email")).fill(email)
+    page.get_by_label(re.compile(r"^Mot de passe")).fill(password or DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
+def log_in(page, email=PARENT_EMAIL):
+    """Log into the portal with the factories' password and land on the home page."""
+    page.goto("/connexion/")
+    fill_login(page, email)
+    page.wait_for_url(HOME)
 
 
 def code_for_key(manual_key):

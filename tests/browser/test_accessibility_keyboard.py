@@ -11,13 +11,11 @@ December are open, Monday 30 and Tuesday 1 are past their deadline."""
 import datetime
 import re
 from decimal import Decimal
-from unittest import mock
 
 import pytest
-from django.core.files.base import ContentFile
 from playwright.sync_api import expect
 
-from core.models import Booking, Invoice, Payment
+from core.models import Booking, Payment
 from core.services.deadlines import PARIS
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, assert_no_serious_axe_violations, screenshot
@@ -34,24 +32,18 @@ document.addEventListener("DOMContentLoaded", () => {
 """
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
-def invoice(family, town, live_server, settings, transactional_db, tmp_path):
+def invoice(family, town, live_server, settings, transactional_db, media_root):
     settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
     invoice = factories.InvoiceFactory(
         regie=town.regie, household=family.household, total=Decimal("59.20"), payer_name="M TEST Deux",
         due_date=datetime.date(2026, 12, 15), period_start=datetime.date(2026, 11, 1),
         period_end=datetime.date(2026, 11, 30),
     )
-    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(b"%PDF-1.4 facture"), save=False)
-    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
-    return invoice
+    return factories.attach_pdf(invoice)
 
 
 # --- What assistive technologies are told ---------------------------------------------------------
@@ -291,7 +283,7 @@ def test_the_whole_journey_with_the_keyboard_alone(request, device, family, invo
 
 
 def open_week(page):
-    from tests.browser.test_portal_pages import log_in
+    from tests.browser.conftest import log_in
 
     log_in(page)
     page.goto("/espace-famille/")

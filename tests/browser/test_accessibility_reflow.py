@@ -6,7 +6,6 @@ The pages come from the portal's URL names: a new page fails this test until it 
 import datetime
 import re
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core import signing
@@ -23,8 +22,7 @@ from core.services.deadlines import PARIS
 from core.services.mandates import mandate_request
 from portail import urls as portail_urls
 from tests import factories
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
-from tests.browser.test_portal_pages import log_in
+from tests.browser.conftest import assert_no_serious_axe_violations, fill_login, log_in, screenshot
 
 NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)  # Thursday 3 December is open
 NARROW = {"width": 320, "height": 640}
@@ -48,10 +46,7 @@ NOT_PAGES = {  # POST endpoints, a PDF download, PayFiP's server-to-server notif
 }
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def portal_url_names():
@@ -130,9 +125,7 @@ def test_every_portal_page_reflows_at_320_px(narrow_page, family, town, transact
         page.set_viewport_size(NARROW)
     # The login page with its error summary.
     page.goto(urls["login"])
-    page.get_by_label(re.compile(r"^Adresse email")).fill("parent@example.org")
-    page.get_by_label(re.compile(r"^Mot de passe")).fill("pas le bon")
-    page.get_by_role("button", name="Se connecter").click()
+    fill_login(page, password="pas le bon")
     page.locator("#erreurs-formulaire").wait_for()
     too_wide.append(horizontal_scroll(page, "login with an error"))
 

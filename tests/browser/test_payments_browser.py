@@ -8,38 +8,25 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.models import Invoice, Payment
 from tests import factories
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.conftest import assert_no_serious_axe_violations, log_in, screenshot
 from playwright.sync_api import expect
 
-HOME = re.compile(r"^https?://[^/]+/$")
 RETURN = re.compile(r"/paiements/[0-9a-f-]{36}/retour/\?idop=")
 
 
 @pytest.fixture
-def invoice(family, town, live_server, settings, transactional_db, tmp_path):
+def invoice(family, town, live_server, settings, transactional_db, media_root):
     settings.SITE_URL = live_server.url
-    settings.MEDIA_ROOT = tmp_path / "media"
     invoice = factories.InvoiceFactory(
         regie=town.regie, household=family.household, total=Decimal("59.20"), payer_name="M TEST Deux",
         due_date=timezone.localdate() + datetime.timedelta(days=1),
         period_start=datetime.date(2026, 12, 1), period_end=datetime.date(2026, 12, 31),
     )
-    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(b"%PDF-1.4 facture"), save=False)
-    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
-    return invoice
-
-
-def log_in(page, email="parent@example.org"):
-    page.goto("/connexion/")
-    page.get_by_label(re.compile(r"^Adresse email")).fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe")).fill(factories.DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(HOME)
+    return factories.attach_pdf(invoice)
 
 
 def select_and_pay(page, invoice, device="desktop"):

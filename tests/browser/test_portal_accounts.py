@@ -7,7 +7,7 @@ from django.core import mail
 
 from core.models import Guardian
 from tests import factories
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.conftest import assert_no_serious_axe_violations, fill_login, screenshot
 from playwright.sync_api import expect
 
 PASSWORD = "Cantine-du-lundi-2026"
@@ -39,6 +39,18 @@ def wait_for_email(count=1):
     raise AssertionError(f"{len(mail.outbox)} email(s) in the outbox, {count} expected")
 
 
+def choose_password(page, path, site_url, *, heading, shot, fields):
+    """Follow an emailed link to a choose-a-password page, check it, and set PASSWORD in its two `fields`."""
+    page.goto(path)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    screenshot(page, shot)
+    assert_no_serious_axe_violations(page)
+    for field in fields:
+        page.get_by_label(label(field)).fill(PASSWORD)
+    page.get_by_role("button", name="Enregistrer mon mot de passe").click()
+    page.wait_for_url(f"{site_url}/")
+
+
 def test_activation_email_leads_to_choose_password_and_logs_in(page, transactional_db, site_url):
     from core.services.accounts import guardian_send_activation
 
@@ -52,14 +64,8 @@ def test_activation_email_leads_to_choose_password_and_logs_in(page, transaction
     expect(page.get_by_role("link", name="Choisir un mot de passe")).to_be_visible()
     screenshot(page, "email-account-activation")
 
-    page.goto(link_in(message, site_url))
-    expect(page.get_by_role("heading", name="Choisir un mot de passe")).to_be_visible()
-    screenshot(page, "portal-activate")
-    assert_no_serious_axe_violations(page)
-    page.get_by_label(label("Mot de passe")).fill(PASSWORD)
-    page.get_by_label(label("Confirmez le mot de passe")).fill(PASSWORD)
-    page.get_by_role("button", name="Enregistrer mon mot de passe").click()
-    page.wait_for_url(f"{site_url}/")
+    choose_password(page, link_in(message, site_url), site_url, heading="Choisir un mot de passe", shot="portal-activate",
+                    fields=("Mot de passe", "Confirmez le mot de passe"))
     expect(page.get_by_text("votre adresse email validée")).to_be_visible()
     expect(page.get_by_role("heading", name="Actualités")).to_be_visible()
     screenshot(page, "portal-activated-home")
@@ -71,23 +77,17 @@ def test_wrong_password_is_throttled(page, family, live_server, settings, transa
     screenshot(page, "portal-login")
     assert_no_serious_axe_violations(page)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
-        page.get_by_label(label("Adresse email")).fill("parent@example.org")
-        page.get_by_label(label("Mot de passe")).fill("pas-le-bon")
-        page.get_by_role("button", name="Se connecter").click()
+        fill_login(page, password="pas-le-bon")
         expect(page.get_by_text("Adresse email ou mot de passe incorrect.")).to_be_visible()
     screenshot(page, "portal-login-error")
-    page.get_by_label(label("Adresse email")).fill("parent@example.org")
-    page.get_by_label(label("Mot de passe")).fill("pas-le-bon")
-    page.get_by_role("button", name="Se connecter").click()
+    fill_login(page, password="pas-le-bon")
     expect(page.get_by_role("heading", name="Connexion temporairement bloquée")).to_be_visible()
     expect(page.get_by_text("bloquée pendant 15 minutes")).to_be_visible()
     screenshot(page, "portal-login-locked")
     assert_no_serious_axe_violations(page)
 
     page.goto("/connexion/")
-    page.get_by_label(label("Adresse email")).fill("parent@example.org")
-    page.get_by_label(label("Mot de passe")).fill(factories.DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    fill_login(page)
     expect(page.get_by_role("heading", name="Connexion temporairement bloquée")).to_be_visible()
 
 
@@ -103,20 +103,12 @@ def test_forgotten_password_flow(page, family, site_url, transactional_db):
     message = wait_for_email()
     assert message.subject == "Réinitialisation de votre mot de passe"
 
-    page.goto(link_in(message, site_url))
-    expect(page.get_by_role("heading", name="Choisir un nouveau mot de passe")).to_be_visible()
-    screenshot(page, "portal-password-reset-confirm")
-    assert_no_serious_axe_violations(page)
-    page.get_by_label(label("Nouveau mot de passe")).fill(PASSWORD)
-    page.get_by_label(label("Confirmation du nouveau mot de passe")).fill(PASSWORD)
-    page.get_by_role("button", name="Enregistrer mon mot de passe").click()
-    page.wait_for_url(f"{site_url}/")
+    choose_password(page, link_in(message, site_url), site_url, heading="Choisir un nouveau mot de passe",
+                    shot="portal-password-reset-confirm", fields=("Nouveau mot de passe", "Confirmation du nouveau mot de passe"))
     expect(page.get_by_text("Votre nouveau mot de passe est enregistré.")).to_be_visible()
 
     page.get_by_text("Mon compte").click()
     page.get_by_role("button", name="Déconnexion").click()
     page.wait_for_url("**/connexion/")
-    page.get_by_label(label("Adresse email")).fill("parent@example.org")
-    page.get_by_label(label("Mot de passe")).fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    fill_login(page, password=PASSWORD)
     page.wait_for_url(f"{site_url}/")

@@ -5,19 +5,10 @@ import re
 import pytest
 
 from tests import factories
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.conftest import HOME, assert_no_serious_axe_violations, log_in, screenshot
 from playwright.sync_api import expect
 
 
-HOME = re.compile(r"^https?://[^/]+/$")
-
-
-def log_in(page, email="parent@example.org"):
-    page.goto("/connexion/")
-    page.get_by_label(re.compile(r"^Adresse email")).fill(email)
-    page.get_by_label(re.compile(r"^Mot de passe")).fill(factories.DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(HOME)
 
 
 @pytest.fixture

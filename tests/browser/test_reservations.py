@@ -8,7 +8,6 @@ are locked, Thursday 3 and Friday 4 are open.
 
 import datetime
 import re
-from unittest import mock
 
 import pytest
 from django.core import mail
@@ -18,16 +17,12 @@ from core.models import BasketItem, Booking
 from core.services.deadlines import PARIS
 from tests import factories
 from tests.browser.conftest import ARTIFACTS, assert_no_serious_axe_violations, screenshot
-from tests.browser.test_portal_pages import log_in
+from tests.browser.conftest import log_in
 
 NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=PARIS)
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    # The live server runs in a thread of this process: it sees the same clock.
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 def cell(page, name):

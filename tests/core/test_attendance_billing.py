@@ -17,20 +17,16 @@ UNBOOKED_DAY = datetime.date(2026, 12, 7)
 ISSUE_NOW = datetime.datetime(2027, 1, 5, 9, 30, tzinfo=datetime.UTC)
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
 def junior(town, family):
     """Junior TEST, top bracket (3,70 € a meal), booked for three December meals."""
-    bracket = factories.QuotientBracketFactory(label="C", min_value=0, max_value=None)
-    factories.TariffFactory(activity=town.repas_maternelle, bracket=bracket, unit_price=Decimal("3.70"))
+    factories.flat_tariff(town.repas_maternelle, label="C")
     factories.QuotientFamilialFactory(household=family.household, value=1350)
     child = family.children[0]
-    for day in BOOKED:
-        factories.BookingFactory(child=child, activity=town.repas_maternelle, date=day)
+    factories.book(child, town.repas_maternelle, BOOKED)
     return child
 
 

@@ -1,10 +1,8 @@
 import datetime
-import threading
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from core.models import BasketItem, Booking, EmailLog
 from core.services.basket import (
@@ -19,7 +17,7 @@ from core.services.bookings import booking_override, week_view
 from core.services.calendar import BOOKING_HORIZON, OUT_OF_HORIZON, within_horizon
 from core.services.deadlines import PARIS
 from tests import factories
-from tests.figures import RACES
+from tests.concurrency import run_concurrently
 
 
 def paris(*args):
@@ -356,24 +354,7 @@ def test_staff_override_still_needs_a_service_day_and_something_to_cancel(family
 
 
 def _run_concurrently(*calls):
-    barrier = threading.Barrier(len(calls))
-    results, errors = [None] * len(calls), []
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    RACES["tried"] += 1
+    results, errors = run_concurrently(*calls, timeout=30)
     assert errors == []
     return results
 

@@ -2,27 +2,24 @@
 
 import datetime
 import io
-import threading
+from functools import partial
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from core.models import DocumentCounter, EmailLog, Invoice, InvoiceRun
 from core.models.billing import IssuedDocumentError
 from core.services import invoicing, payments
 from tests import factories
-from tests.figures import RACES
+from tests.concurrency import run_concurrently
 
 DECEMBER = datetime.date(2026, 12, 1)
 ISSUE_NOW = datetime.datetime(2027, 1, 5, 9, 30, tzinfo=datetime.UTC)
 DECEMBER_DAYS = [datetime.date(2026, 12, d) for d in (1, 3, 4, 7, 8, 10, 11, 14, 15, 17, 18, 21, 22, 24, 28, 29)]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
@@ -367,23 +364,7 @@ def test_two_runs_of_a_regie_issued_at_the_same_time_get_gapless_unique_numbers(
         run = invoicing.invoice_run_create(regie=town.regie, month=month)
         invoicing.invoice_run_compute(run_id=run.pk)
         runs.append(run)
-    barrier, errors = threading.Barrier(2), []
-
-    def issue_in_thread(run_id):
-        try:
-            barrier.wait(timeout=10)
-            invoicing.invoice_run_issue(run_id=run_id, now=ISSUE_NOW)
-        except Exception as error:  # reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=issue_in_thread, args=(run.pk,)) for run in runs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    RACES["tried"] += 1
+    _, errors = run_concurrently(*(partial(invoicing.invoice_run_issue, run_id=run.pk, now=ISSUE_NOW) for run in runs))
     assert errors == []
     sequences = sorted(Invoice.objects.issued().values_list("sequence", flat=True))
     assert sequences == list(range(1, 13))

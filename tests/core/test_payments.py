@@ -2,12 +2,10 @@
 sockets): start, notification, result fetch, reconciliation, mismatches; and manual payments."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from core.models import Invoice, Payment
@@ -16,7 +14,7 @@ from core.models.payments import ATTEMPT_HOLD, LATE_RESULT_WATCH
 from core.services import payments
 from core.services.payments import InvoiceNotFound, PaymentError
 from tests import factories
-from tests.figures import RACES
+from tests.concurrency import run_concurrently
 from tests.core.test_payfip_client import http
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -345,6 +343,17 @@ def expired(payment):
     return payment
 
 
+LATER = datetime.timedelta(minutes=40)  # when reconciled_later first reconciles, after the attempt started
+
+
+def reconciled_later(payment):
+    """Reconcile LATER after the attempt started and again 5 minutes on; return the payment reloaded."""
+    later = payment.created_at + LATER
+    payments.payments_reconcile(now=later)
+    payments.payments_reconcile(now=later + datetime.timedelta(minutes=5))
+    return reloaded(payment)
+
+
 def test_a_payment_payfip_concludes_after_the_attempt_expired_ends_paid_once(online, parent, invoice):
     payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
     expired(payment)
@@ -352,17 +361,13 @@ def test_a_payment_payfip_concludes_after_the_attempt_expired_ends_paid_once(onl
     # The payer's operation was still alive at PayFiP: it ends paid, and the notification is lost.
     pay(online, payment, "P", notification="drop")
 
-    later = payment.created_at + datetime.timedelta(minutes=40)
-    payments.payments_reconcile(now=later)
-    payments.payments_reconcile(now=later + datetime.timedelta(minutes=5))
-
-    payment = reloaded(payment)
+    payment = reconciled_later(payment)
     assert payment.status == Payment.Status.PAID and payment.numauto and not payment.refund_due
     assert payment.events.filter(kind="paid").count() == 1
     invoice = reloaded(invoice)
     assert invoice.status == Invoice.Status.PAID and invoice.paid_amount == Decimal("59.20")
     assert kinds() == ["Échec de votre paiement en ligne", "Ticket de paiement — 59,20 €"]
-    assert not Payment.objects.watched(now=later)
+    assert not Payment.objects.watched(now=payment.created_at + LATER)
 
 
 def test_a_late_result_notified_by_payfip_is_fetched(online, parent, invoice):
@@ -433,11 +438,7 @@ def test_a_late_payment_of_an_invoice_paid_at_the_desk_meanwhile_is_to_refund(on
     assert reloaded(invoice).status == Invoice.Status.PAID
     pay(online, payment, "P", notification="drop")
 
-    later = payment.created_at + datetime.timedelta(minutes=40)
-    payments.payments_reconcile(now=later)
-    payments.payments_reconcile(now=later + datetime.timedelta(minutes=5))
-
-    payment = reloaded(payment)
+    payment = reconciled_later(payment)
     assert payment.status == Payment.Status.MISMATCH and payment.is_refund_pending
     assert "déjà réglée" in payment.mismatch and "59.20 € à rembourser" in payment.mismatch
     assert list(Payment.objects.to_refund()) == [payment]
@@ -445,7 +446,7 @@ def test_a_late_payment_of_an_invoice_paid_at_the_desk_meanwhile_is_to_refund(on
     assert invoice.status == Invoice.Status.PAID and invoice.paid_amount == Decimal("59.20")
     assert kinds() == ["Échec de votre paiement en ligne"]  # no ticket for money not allocated
 
-    at = later + datetime.timedelta(hours=1)
+    at = payment.created_at + LATER + datetime.timedelta(hours=1)
     payments.payment_refund_record(payment_id=payment.pk, by=staff_agent, now=at)
     payments.payment_refund_record(payment_id=payment.pk, by=staff_agent, now=at + datetime.timedelta(hours=1))
     payment = reloaded(payment)
@@ -488,23 +489,11 @@ def test_a_late_payment_leaves_the_hold_of_the_attempt_in_flight(online, parent,
 # --- concurrency ---------------------------------------------------------------------------------
 @pytest.mark.postgres
 def test_two_simultaneous_starts_on_one_invoice_make_one_attempt(online, parent, invoice):
-    barrier, outcomes = threading.Barrier(2), []
-
     def start():
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(payments.payment_start(guardian=parent, invoice_ids=[invoice.pk]))
-        except PaymentError as error:
-            outcomes.append(error)
-        finally:
-            connection.close()
+        return payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
 
-    threads = [threading.Thread(target=start) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    RACES["tried"] += 1
+    results, errors = run_concurrently(start, start)
+    outcomes = [o for o in results if o is not None] + errors
     started = [o for o in outcomes if isinstance(o, Payment)]
     refused = [o for o in outcomes if isinstance(o, PaymentError)]
     assert len(started) == 1 and len(refused) == 1, outcomes

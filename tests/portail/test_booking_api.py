@@ -15,10 +15,7 @@ NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=PARIS)
 MONDAY = "2026-12-07"
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,9 +13,7 @@ from core.services import payments
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+pytestmark = pytest.mark.usefixtures("media_root")
 
 
 @pytest.fixture
@@ -26,9 +23,7 @@ def invoice(family, town):
         due_date=timezone.localdate() + datetime.timedelta(days=1), payer_name="M TEST Deux",
         period_start=datetime.date(2026, 12, 1), period_end=datetime.date(2026, 12, 31),
     )
-    invoice.pdf.save(f"{invoice.number}.pdf", ContentFile(b"%PDF-1.4 facture TEST"), save=False)
-    Invoice.objects.filter(pk=invoice.pk).update(pdf=invoice.pdf.name)
-    return invoice
+    return factories.attach_pdf(invoice, b"%PDF-1.4 facture TEST")
 
 
 @pytest.fixture

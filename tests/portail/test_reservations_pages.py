@@ -22,10 +22,7 @@ PAGE = reverse("portail:reservations")
 CHANGE = reverse("portail:basket_change")
 
 
-@pytest.fixture(autouse=True)
-def frozen_now():
-    with mock.patch("django.utils.timezone.now", return_value=NOW):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_now")
 
 
 @pytest.fixture
