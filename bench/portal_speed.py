@@ -17,7 +17,6 @@ Prints a table and writes bench/results/portal_speed.json.
 import argparse
 import datetime
 import http.client
-import json
 import os
 import re
 import shutil
@@ -30,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Gunicorn, bench_env, manage, print_table, setup_django, write_results  # noqa: E402
+from bench.common import Gunicorn, bench_env, manage, print_table, setup_django, write_results  # noqa: E402
 
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 LATENCY_PORT, THROUGHPUT_PORT = 8771, 8772

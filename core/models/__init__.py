@@ -8,6 +8,7 @@ from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.news import News
 from core.models.organisation import Closure, Regie, School, SchoolYear
 from core.models.payments import Payment, PaymentAllocation, PaymentEvent
+from core.models.reference import ReferenceVersion
 
 __all__ = [
     "WEEKDAYS",
@@ -35,6 +36,7 @@ __all__ = [
     "PaymentEvent",
     "QuotientBracket",
     "QuotientFamilial",
+    "ReferenceVersion",
     "Regie",
     "School",
     "SchoolYear",

@@ -68,7 +68,7 @@ class WeekView(GuardianAPIView):
         query.is_valid(raise_exception=True)
         now = timezone.now()
         day = query.validated_data.get("date") or now.astimezone(PARIS).date()
-        return Response(s.WeekViewSerializer(week_view(guardian=self.guardian, day=day, now=now)).data)
+        return Response(s.week_view_data(week_view(guardian=self.guardian, day=day, now=now)))
 
 
 class BasketView(GuardianAPIView):

@@ -132,7 +132,8 @@ def reservations(request):
     today = now.astimezone(PARIS).date()
     day = _requested_day(request.GET.get("date"), today)
     view = week_view(guardian=request.guardian, day=day, now=now)
-    items = basket_service.basket_items(guardian=request.guardian, now=now)
+    # The week view read the basket's lines already: an empty basket needs no second look.
+    items = basket_service.basket_items(guardian=request.guardian, now=now) if view.pending_count else []
     cell_message, other_messages = _split_cell_message(request)
     context = {
         "week": view,
