@@ -148,7 +148,7 @@ def measure_latency(env, setup, requests):
 
 def _wrk(port, path, cookie, *, connections, duration):
     output = subprocess.run(
-        [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}",
+        [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", "-H", f"Cookie: {cookie}",
          f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=True,
     ).stdout

@@ -4,6 +4,7 @@ form, call one service and render. portail/static/portail/reservations.js makes 
 through the JSON API when JavaScript runs; without it the forms below post here."""
 
 import datetime
+from functools import lru_cache
 from itertools import groupby
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -71,10 +73,18 @@ def _cell_view(child_id, activity_id, cell):
     return {
         "cell": cell,
         "look": look,
+        "icon": _icon(look),
         "change": change,
         "hint": hint,
         "dom_id": _cell_dom_id(child_id, activity_id, cell.date),
     }
+
+
+@lru_cache(maxsize=16)
+def _icon(look):
+    """A cell's icon, rendered once per process from its template: the grid repeats a handful of
+    icons, and an inclusion per cell cost more than the rest of the cell's markup."""
+    return render_to_string("portail/espace_famille/_icon.html", {"look": look})
 
 
 def _cell_dom_id(child_id, activity_id, day):
