@@ -273,12 +273,16 @@ IPWARE_STRICT = _client_address["IPWARE_STRICT"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "fr"
-# French for the few strings of the admin's theme (django-unfold) that ship untranslated.
+# French for the few strings of the admin's theme (django-unfold), its history pages and
+# django-q2 that ship untranslated.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# The history pages are for reading: a revert would save an old version past the services
+# (admin_ext.admin.base.HistoryAdmin refuses the POST too).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # French public holidays come from the `holidays` package; "6AE" (Alsace) or "57" (Moselle)
 # adds the local ones (Vendredi saint, Saint-Étienne).

@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 from core.models import Activity, Enrolment, Guardian, User
 from core.services import french_dates
+from core.services.calendar import check_within_horizon
 from portail.throttling import password_recheck
 
 
@@ -197,6 +198,15 @@ class PeriodForm(forms.Form):
         weekdays = sorted({day for activity in activities for day in activity.weekdays}) or list(range(5))
         self.fields["weekdays"].choices = [(day, french_dates.WEEKDAYS[day].capitalize()) for day in weekdays]
         self.fields["start"].initial = today + datetime.timedelta(days=7 - today.weekday())
+        self.today = today
+
+    def clean_start(self):
+        check_within_horizon(self.cleaned_data["start"], today=self.today)
+        return self.cleaned_data["start"]
+
+    def clean_end(self):
+        check_within_horizon(self.cleaned_data["end"], today=self.today)
+        return self.cleaned_data["end"]
 
     def clean(self):
         cleaned = super().clean()

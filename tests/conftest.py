@@ -14,6 +14,35 @@ from tests import factories
 from tests.figures import RACES
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--fake-today", default=os.environ.get("FAKE_TODAY", ""),
+        help="Run the whole session on this Paris date and time (e.g. 2027-01-01T08:30), the clock ticking "
+        "from there: proves the suite passes on any day. Also read from FAKE_TODAY.",
+    )
+
+
+def pytest_configure(config):
+    """With --fake-today (or FAKE_TODAY), travel before any fixture or test reads the clock."""
+    value = config.getoption("--fake-today")
+    if not value:
+        return
+    import time_machine
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    traveller = time_machine.travel(moment, tick=True)
+    traveller.start()
+    config.add_cleanup(traveller.stop)
+
+
+def pytest_report_header(config):
+    value = config.getoption("--fake-today")
+    return f"fake today (Europe/Paris): {value}" if value else None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _plain_static_storage():
     """Tests run without collectstatic: serve static files from the apps, unhashed."""

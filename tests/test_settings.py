@@ -99,3 +99,18 @@ def test_site_url_follows_the_served_host_and_port_unless_it_is_set():
     assert site_url(HOST="0.0.0.0", PORT="8003") == "http://127.0.0.1:8003"  # a wildcard is reached on the loopback
     assert site_url(HOST="::1", PORT="8004") == "http://[::1]:8004"
     assert site_url(SITE_URL="https://famille.valbourg.fr/", PORT="8001") == "https://famille.valbourg.fr"
+
+
+def test_fake_today_moves_the_clock_for_the_whole_run(pytestconfig):
+    """`FAKE_TODAY` (or --fake-today), as .ci/run sets it, moves the clock of the run to that Paris time."""
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    import pytest
+    from django.utils import timezone
+
+    value = pytestconfig.getoption("--fake-today")
+    if not value:
+        pytest.skip("FAKE_TODAY is not set: the run is on the real clock")
+    moment = datetime.datetime.fromisoformat(value).replace(tzinfo=ZoneInfo("Europe/Paris"))
+    assert moment <= timezone.now() < moment + datetime.timedelta(hours=3)

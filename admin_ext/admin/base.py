@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
@@ -25,6 +26,28 @@ class HistoryAdmin(SimpleHistoryAdmin):
         queryset = history_manager.filter(**{pk_name: object_id}).select_related("history_user")
         foreign_keys = [f.name for f in history_manager.model.tracked_fields if isinstance(f, models.ForeignKey)]
         return queryset.select_related(*foreign_keys) if foreign_keys else queryset
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting saves an old version whole, through no form field and no service, with only the
+        # view permission: history is for reading (SIMPLE_HISTORY_REVERT_DISABLED hides the button).
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ServicePageAdmin:
+    """Rows that a service's own staff page writes (the booking override, the attendance sheet):
+    the generic add, change and delete forms would skip the service's rules, so they are
+    read-only; the list and each record stay visible."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReadOnlyTabularInline(TabularInline):

@@ -3,7 +3,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.generic import FormView
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
@@ -13,12 +12,12 @@ from unfold.decorators import action
 from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import UnfoldAdminRadioSelectWidget, UnfoldAdminSelectWidget, UnfoldAdminSingleDateWidget
 
-from admin_ext.admin.base import BaseAdmin, HistoryAdmin
+from admin_ext.admin.base import BaseAdmin, HistoryAdmin, ServicePageAdmin
 from admin_ext.paginators import LargeTablePaginator
 from admin_ext.resources import BookingResource
 from admin_ext.views import AttendanceView, HeadcountView
 from core.models import Activity, Attendance, Booking, Child
-from core.services.bookings import booking_check, booking_override
+from core.services.bookings import booking_override
 from core.services.deadlines import Action
 
 
@@ -36,20 +35,6 @@ class OverrideForm(forms.Form):
         initial=Action.BOOK,
         widget=UnfoldAdminRadioSelectWidget,
     )
-
-
-class BookingAdminForm(forms.ModelForm):
-    """The generic add and change form: the service owns the rule of a valid booking."""
-
-    def clean(self):
-        cleaned = super().clean()
-        child, activity, day = cleaned.get("child"), cleaned.get("activity"), cleaned.get("date")
-        if child and activity and day:
-            try:
-                booking_check(child=child, activity=activity, day=day, booking_id=self.instance.pk)
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
 
 
 class OverrideView(UnfoldModelAdminViewMixin, FormView):
@@ -74,8 +59,10 @@ class OverrideView(UnfoldModelAdminViewMixin, FormView):
 
 
 @admin.register(Booking)
-class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
-    form = BookingAdminForm
+class BookingAdmin(ServicePageAdmin, HistoryAdmin, ExportMixin, BaseAdmin):
+    """Bookings are read here; staff book and cancel through booking_override (its own page and
+    the list action), which keeps a cancelled booking's date and stamps the override."""
+
     list_display = ["date", "child", "activity", "status", "source", "is_override", "booked_at", "booked_by"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "source", "is_override", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
@@ -88,7 +75,6 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     # Latest day first, then the latest recorded: served by the (date, id) index, where sorting
     # by the child's name would read and sort a whole day's rows (~12,000) for each page.
     ordering = ["-date", "-pk"]
-    readonly_fields = ["booked_at", "booked_by", "cancelled_at", "cancelled_by", "source", "is_override"]
     actions = ["cancel_as_override"]
     actions_list = ["open_override"]
     resource_classes = [BookingResource]
@@ -107,11 +93,14 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).select_related("child__household", "child__school", "activity")
 
-    @action(description="Réserver / annuler hors délai", icon="event_upcoming", permissions=["add", "change"])
+    def has_override_permission(self, request, obj=None):
+        return request.user.has_perms(OverrideView.permission_required)
+
+    @action(description="Réserver / annuler hors délai", icon="event_upcoming", permissions=["override"])
     def open_override(self, request):
         return redirect(reverse("admin:core_booking_override"))
 
-    @admin.action(description="Annuler hors délai les réservations sélectionnées", permissions=["change"])
+    @admin.action(description="Annuler hors délai les réservations sélectionnées", permissions=["override"])
     def cancel_as_override(self, request, queryset):
         cancelled = 0
         for booking in queryset.filter(status=Booking.Status.BOOKED).select_related("child", "activity"):
@@ -121,16 +110,12 @@ class BookingAdmin(HistoryAdmin, ExportMixin, BaseAdmin):
             cancelled += 1
         messages.success(request, f"{cancelled} réservation(s) annulée(s) hors délai.")
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.booked_at = timezone.now()
-            obj.booked_by = request.user
-            obj.source = Booking.Source.STAFF
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Attendance)
-class AttendanceAdmin(BaseAdmin):
+class AttendanceAdmin(ServicePageAdmin, BaseAdmin):
+    """Attendance is read here; staff record it on the attendance sheet (attendance_record), which
+    refuses a day whose invoice run was issued."""
+
     list_display = ["date", "child", "activity", "status", "recorded_by", "recorded_at"]
     list_filter = [("date", RangeDateFilter), "activity", "status", "child__school"]
     search_fields = ["child__first_name", "child__last_name", "child__household__reference"]
@@ -139,12 +124,6 @@ class AttendanceAdmin(BaseAdmin):
     show_full_result_count = False  # no date_hierarchy either, as for bookings
     paginator = LargeTablePaginator
     ordering = ["-date", "-pk"]  # as for bookings
-    readonly_fields = ["recorded_by", "recorded_at"]
-
     def get_urls(self):
         view = self.admin_site.admin_view(AttendanceView.as_view(model_admin=self))
         return [path("feuille/", view, name="core_attendance_sheet"), *super().get_urls()]
-
-    def save_model(self, request, obj, form, change):
-        obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)

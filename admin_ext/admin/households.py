@@ -164,7 +164,7 @@ def send_access_link(request, guardians):
 
 @admin.register(Guardian)
 class GuardianAdmin(HistoryAdmin, BaseAdmin):
-    list_display = ["display_name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
+    list_display = ["name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
     list_filter = ["is_billing_contact", ("user", admin.EmptyFieldListFilter)]
     search_fields = ["last_name", "first_name", "email", "household__reference", "household__name"]
     list_select_related = ["household"]
@@ -191,6 +191,10 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
         guardian = get_object_or_404(self.get_queryset(request).select_related("household", "user"), pk=object_id)
         send_access_link(request, [guardian])
         return redirect(reverse("admin:core_guardian_change", args=[guardian.pk]))
+
+    @display(description="Nom", ordering="last_name")
+    def name(self, obj):
+        return obj.display_name
 
     @display(description="Compte activé", boolean=True)
     def has_account(self, obj):

@@ -17,7 +17,7 @@ from core import emails
 from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
 from core.services import french_dates
 from core.services.bookings import CellState, Refusal, day_status, places_taken
-from core.services.calendar import ServiceCalendar, daterange
+from core.services.calendar import ServiceCalendar, check_within_horizon, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
 from core.services.reference import reference_data
 
@@ -169,6 +169,7 @@ def basket_add(
     now = now or timezone.now()
     action = Action(action)
     _check_household(guardian, [child])
+    check_within_horizon(day, today=now.astimezone(PARIS).date())
     with transaction.atomic():
         rules = _Rules(children=[child], start=day, end=day)
         problem = rules.problem(child=child, activity=activity, day=day, action=action, now=now)
@@ -210,6 +211,9 @@ def basket_add_period(
     two dates: one basket change per open service day; every other day is listed with why."""
     now = now or timezone.now()
     _check_household(guardian, children)
+    today = now.astimezone(PARIS).date()
+    check_within_horizon(start, today=today)
+    check_within_horizon(end, today=today)
     if end < start:
         raise ValidationError("La date de fin doit suivre la date de début.", code="invalid_period")
     if (end - start).days >= MAX_PERIOD_DAYS:

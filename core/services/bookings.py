@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from core.models import Activity, BasketItem, Booking, Child, Enrolment, Guardian, User
 from core.services import french_dates
-from core.services.calendar import ServiceCalendar, daterange, service_day_problem
-from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, deadline_label, is_past
+from core.services.calendar import ServiceCalendar, check_within_horizon, daterange, service_day_problem
+from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, activity_deadline, deadline_label, is_past
 from core.services.reference import reference_data
 
 
@@ -322,23 +322,6 @@ def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime 
     )
 
 
-# --- Staff entry -----------------------------------------------------------------------------
-
-
-def booking_check(*, child: Child, activity: Activity, day: datetime.date, booking_id: int | None = None) -> None:
-    """A booking entered by staff must be on a service day for an enrolled child of an accepted
-    grade, and the only one of the child for that activity and day (the admin's add and change
-    form asks this before saving)."""
-    problem = service_day_problem(child=child, activity=activity, day=day)
-    if problem:
-        raise ValidationError(problem, code=Refusal.CLOSED)
-    duplicate = Booking.objects.filter(child=child, activity=activity, date=day).exclude(pk=booking_id)
-    if duplicate.exists():
-        raise ValidationError(
-            "Cet enfant a déjà une réservation pour cette prestation ce jour-là.", code=Refusal.ALREADY_BOOKED
-        )
-
-
 # --- Staff override ---------------------------------------------------------------------------
 
 
@@ -355,6 +338,7 @@ def booking_override(
     override made by staff. It must still be a service day for an enrolled child."""
     now = now or timezone.now()
     action = Action(action)
+    check_within_horizon(day, today=now.astimezone(PARIS).date())
     with transaction.atomic():
         booking = Booking.objects.select_for_update().filter(child=child, activity=activity, date=day).first()
         if action == Action.CANCEL:

@@ -11,10 +11,29 @@ from functools import lru_cache
 
 import holidays
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from core.models import Activity, Child, Closure, Enrolment, SchoolYear
 
 PUBLIC_HOLIDAY_LABEL = "Jour férié"
+
+# How far from today a service day may be asked for, before or after, by the API, the pages and
+# the forms alike: the calendar holds no school year further away, and date arithmetic on years
+# 1 or 9999 overflows.
+BOOKING_HORIZON = datetime.timedelta(days=2 * 366)
+OUT_OF_HORIZON = "out_of_horizon"
+OUT_OF_HORIZON_MESSAGE = "Choisissez une date à moins de deux ans d'aujourd'hui."
+
+
+def within_horizon(day, *, today):
+    """Whether `day` is close enough to `today` to be shown or booked (see BOOKING_HORIZON)."""
+    return abs(day - today) <= BOOKING_HORIZON
+
+
+def check_within_horizon(day, *, today):
+    """Refuse a day beyond the booking horizon with the French message every entry point shows."""
+    if not within_horizon(day, today=today):
+        raise ValidationError(OUT_OF_HORIZON_MESSAGE, code=OUT_OF_HORIZON)
 
 
 @lru_cache(maxsize=64)

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from core.models import Activity, BasketItem, Child, Enrolment
 from core.services.basket import MAX_PERIOD_DAYS, SKIP_CODES
 from core.services.bookings import CellState
+from core.services.calendar import OUT_OF_HORIZON, OUT_OF_HORIZON_MESSAGE, within_horizon
 
 
 # --- Output ---------------------------------------------------------------------------------------
@@ -154,14 +155,13 @@ def id_field(**kwargs):
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-def _within_two_years(day):
-    today = timezone.localdate()
-    if abs((day - today).days) > 2 * 366:
-        raise serializers.ValidationError("Choisissez une date à moins de deux ans d'aujourd'hui.")
+def _within_horizon(day):
+    if not within_horizon(day, today=timezone.localdate()):
+        raise serializers.ValidationError(OUT_OF_HORIZON_MESSAGE, code=OUT_OF_HORIZON)
 
 
 def service_date_field(**kwargs):
-    return serializers.DateField(validators=[_within_two_years], **kwargs)
+    return serializers.DateField(validators=[_within_horizon], **kwargs)
 
 
 class WeekQuerySerializer(serializers.Serializer):

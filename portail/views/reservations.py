@@ -21,6 +21,7 @@ from core.models import Activity, BasketItem, Enrolment
 from core.services import basket as basket_service
 from core.services import french_dates
 from core.services.bookings import CellState, Refusal, week_view
+from core.services.calendar import OUT_OF_HORIZON_MESSAGE, within_horizon
 from core.services.deadlines import PARIS
 from portail.forms import PeriodForm
 from portail.views.base import guardian_required
@@ -28,7 +29,6 @@ from portail.views.base import guardian_required
 REPORT_KEY = "portail_basket_report"
 REPORT_ANCHOR = "bilan"  # the report's id: following the link focuses it
 CELL_MESSAGE_TAG = "cellule"  # a change's message, shown with its cell rather than atop the page (RGAA 11.10)
-MAX_YEARS_AWAY = 3  # the date picker goes no further: the calendar holds no such years
 
 
 # --- Reading the request ---------------------------------------------------------------------------
@@ -40,7 +40,7 @@ def _requested_day(value, today):
         day = datetime.date.fromisoformat(value) if value else today
     except ValueError:
         return today
-    return day if abs(day.year - today.year) <= MAX_YEARS_AWAY else today
+    return day if within_horizon(day, today=today) else today
 
 
 def _week_url(day):
@@ -181,6 +181,8 @@ def basket_change(request):
             raise ValueError(kind)
     except ValueError:
         return HttpResponseBadRequest("Changement invalide.")
+    if kind != "remove" and not within_horizon(day, today=timezone.now().astimezone(PARIS).date()):
+        return HttpResponseBadRequest(OUT_OF_HORIZON_MESSAGE)
 
     if kind == "remove":
         item = (
@@ -341,7 +343,8 @@ def period(request):
             request.session[REPORT_KEY] = _period_report(result, children, data["activity"])
             first = min((item.date for item in result.added), default=data["start"])
             return redirect(f"{_week_url(first)}#{REPORT_ANCHOR}")
-    return render(request, "portail/period.html", {"form": form, "tab": "reservations"})
+    status = 400 if request.method == "POST" else 200  # a valid POST has redirected
+    return render(request, "portail/period.html", {"form": form, "tab": "reservations"}, status=status)
 
 
 # --- Mes inscriptions ----------------------------------------------------------------------------

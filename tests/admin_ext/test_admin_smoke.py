@@ -54,3 +54,40 @@ def test_the_admin_theme_speaks_french_too(demo_admin_client):
 def test_admin_requires_login(client, db):
     response = client.get(reverse("admin:core_household_changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_history_pages_and_the_remaining_headers_speak_french(demo_admin_client):
+    from core.models import Guardian, Household
+
+    test = Household.objects.get(reference="TEST")
+    test.name = "TEST-BIS"
+    test.save()
+    guardian = Guardian.objects.get(email="parent@example.org")
+    history = demo_admin_client.get(reverse("admin:core_household_history", args=[test.pk])).content.decode()
+    assert "Modifications" in history
+    assert "Changes" not in history and "Choose a date" not in history
+    assert "Ancienne valeur" in history and "Nouvelle valeur" in history and "Old value" not in history
+    version = demo_admin_client.get(
+        reverse("admin:core_household_simple_history", args=[test.pk, test.history.earliest().history_id])
+    ).content.decode()
+    assert "Revert" not in version and "Rétablir" not in version
+    guardians = demo_admin_client.get(reverse("admin:core_guardian_changelist")).content.decode()
+    assert "Display name" not in guardians and guardian.display_name in guardians
+    rule = demo_admin_client.get(reverse("admin:core_deadlinerule_add")).content.decode()
+    assert "Choisir une valeur" in rule and "Select value" not in rule
+
+
+def test_the_compiled_french_catalogue_matches_its_source():
+    """locale/fr/LC_MESSAGES/django.mo is committed: every entry of the .po must be in it."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.utils import translation
+
+    po = (Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES" / "django.po").read_text()
+    pairs = re.findall(r'msgid "((?:[^"\\]|\\.)+)"\nmsgstr "((?:[^"\\]|\\.)*)"', po)
+    assert len(pairs) > 60
+    with translation.override("fr"):
+        missing = [msgid for msgid, msgstr in pairs if translation.gettext(msgid) != msgstr]
+    assert missing == []

@@ -45,22 +45,3 @@ def test_parents_cannot_reach_the_override(client, family):
     client.force_login(family.user)
     response = client.get(URL)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-
-
-def test_the_generic_add_form_refuses_a_day_without_service(client, staff_agent, family, town):
-    client.force_login(staff_agent)
-    response = client.post(reverse("admin:core_booking_add"), {
-        "child": family.children[0].pk, "activity": town.repas_maternelle.pk, "date": "2027-05-06", "status": "booked",
-    })
-    assert response.status_code == 200 and "Jour férié (Ascension)" in response.content.decode()
-    assert Booking.objects.count() == 0
-
-
-def test_the_generic_add_form_saves_a_booking_on_a_service_day(client, staff_agent, family, town):
-    client.force_login(staff_agent)
-    response = client.post(reverse("admin:core_booking_add"), {
-        "child": family.children[0].pk, "activity": town.repas_maternelle.pk, "date": "2026-12-03", "status": "booked",
-    })
-    assert response.status_code == 302
-    booking = Booking.objects.get()
-    assert booking.source == "staff" and booking.booked_by == staff_agent

@@ -4,7 +4,6 @@ manual key, a code to confirm, recovery codes shown once) and a verification ste
 password."""
 
 import re
-import time
 
 import pytest
 from django.contrib.auth import get_user

@@ -31,7 +31,15 @@ def gestionnaire_page(page, transactional_db):
 
 
 def _next_service_day():
-    return Booking.objects.active().filter(date__gte=timezone.localdate()).order_by("date").values_list("date", flat=True).first()
+    """The next day the demo has bookings on; in the summer holidays, the last one not invoiced yet."""
+    from core.models import InvoiceRun
+
+    days = Booking.objects.active().values_list("date", flat=True).distinct()
+    upcoming = days.filter(date__gte=timezone.localdate()).order_by("date").first()
+    if upcoming is not None:
+        return upcoming
+    invoiced = set(InvoiceRun.objects.filter(status__in=InvoiceRun.LOCKED_STATUSES).values_list("month", flat=True))
+    return next(day for day in days.order_by("-date") if day.replace(day=1) not in invoiced)
 
 
 def test_dashboard_shows_today_and_the_charts(gestionnaire_page):
@@ -96,14 +104,18 @@ def regisseur_page(page, transactional_db):
     regie = Regie.objects.order_by("pk").first()
     today = timezone.localdate()
     this_month = today.replace(day=1)
-    last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
-    run = factories.InvoiceRunFactory(regie=regie, month=last_month, status=InvoiceRun.Status.ISSUED)
+    # The demo has issued its own run (last month, or earlier when holidays cut last month short):
+    # the overdue invoices go in an earlier month's run, whatever today's date.
+    demo_month = InvoiceRun.objects.filter(regie=regie).order_by("month").values_list("month", flat=True).first()
+    earlier_month = (demo_month - datetime.timedelta(days=1)).replace(day=1)
+    run = factories.InvoiceRunFactory(regie=regie, month=earlier_month, status=InvoiceRun.Status.ISSUED)
     user = User.objects.create_user(email="regisseur@mairie.test", password="espacefamille", is_staff=True)
     user.groups.add(roles_sync()["Régisseur"])
     households = list(Household.objects.order_by("pk")[:8])
     for i, household in enumerate(households):
         invoice = factories.InvoiceFactory(
             run=run, regie=regie, household=household, total=Decimal("18.50") + 7 * i,
+            sequence=90001 + i,  # clear of the numbers the demo's runs gave, whatever the year
             issue_date=this_month, due_date=today + datetime.timedelta(days=-5 if i % 3 == 0 else 20),
         )
         if i in (1, 4):

@@ -16,6 +16,7 @@ from core.services.basket import (
     basket_validate,
 )
 from core.services.bookings import booking_override, week_view
+from core.services.calendar import BOOKING_HORIZON, OUT_OF_HORIZON, within_horizon
 from core.services.deadlines import PARIS
 from tests import factories
 from tests.figures import RACES
@@ -168,6 +169,27 @@ def test_period_booking_refuses_bad_periods_and_other_households(family, other_f
         basket_add_period(children=[junior], start=day(12, 7), end=day(12, 18), weekdays=[2, 5], **kwargs)
     with pytest.raises(PermissionDenied):
         basket_add_period(children=[junior, other_family.children[0]], start=day(12, 7), end=day(12, 8), weekdays=[0], **kwargs)
+
+
+FAR_DAYS = [datetime.date(1, 1, 1), datetime.date(9999, 12, 31), EARLY.date() + BOOKING_HORIZON + datetime.timedelta(days=1)]
+
+
+@pytest.mark.parametrize("far", FAR_DAYS)
+def test_a_day_beyond_the_booking_horizon_is_refused_in_french(family, town, far):
+    with pytest.raises(ValidationError, match="moins de deux ans") as refused:
+        add(family, family.children[0], town.repas_maternelle, far)
+    assert refused.value.code == OUT_OF_HORIZON
+    start, end = (far, day(12, 7)) if far < EARLY.date() else (day(12, 7), far)
+    with pytest.raises(ValidationError, match="moins de deux ans"):
+        basket_add_period(guardian=family.parent, children=family.children[:1], activity=town.repas_maternelle,
+                          start=start, end=end, weekdays=[0], now=EARLY)
+    assert not BasketItem.objects.exists()
+
+
+def test_the_booking_horizon_is_the_same_both_ways(family, town):
+    edge = EARLY.date() + BOOKING_HORIZON
+    assert within_horizon(edge, today=EARLY.date()) and within_horizon(EARLY.date() - BOOKING_HORIZON, today=EARLY.date())
+    assert not within_horizon(edge + datetime.timedelta(days=1), today=EARLY.date())
 
 
 # --- Validation ----------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.core import mail
 
@@ -62,3 +64,28 @@ def test_anymail_message_id_is_recorded(db, hello_templates, settings):
     emails.send_logged_email(log.pk)
     log.refresh_from_db()
     assert log.provider_message_id == "0"  # the test backend numbers messages from 0
+
+
+# --- One branded layout for every email ------------------------------------------------------------
+
+EMAIL_TEMPLATES = sorted(
+    path.name for path in (Path(emails.__file__).parent / "templates" / "emails").glob("*.html")
+    if not path.name.startswith("_")
+)
+
+
+def test_every_email_kind_has_an_html_template():
+    assert {"invoice_available.html", "payment_ticket.html", "payment_failed.html", "email_changed_notice.html",
+            "basket_validation.html"} <= set(EMAIL_TEMPLATES)
+
+
+@pytest.mark.parametrize("name", EMAIL_TEMPLATES)
+def test_every_html_email_extends_the_branded_base(name, settings):
+    from django.template.loader import get_template, render_to_string
+    from django.template.loader_tags import ExtendsNode
+
+    first = get_template(f"emails/{name}").template.nodelist[0]
+    assert isinstance(first, ExtendsNode) and first.parent_name.var == "emails/_base.html", name
+    html = render_to_string(f"emails/{name}", {"town_name": "Mairie de Valbourg"})
+    assert "MON ESPACE" in html and "Mairie de Valbourg — Espace Famille" in html
+    assert html.count("<html") == 1 and html.count("<body") == 1

@@ -3,8 +3,6 @@ sockets): start, notification, result fetch, reconciliation, mismatches; and man
 
 import datetime
 import threading
-import urllib.parse
-import urllib.request
 from decimal import Decimal
 
 import pytest

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from core.models import BasketItem, Booking
+from core.services.calendar import BOOKING_HORIZON
 from core.services.deadlines import PARIS
 from tests import factories
 
@@ -118,6 +119,27 @@ def test_week_with_a_bad_date_is_a_french_error(api, family):
     response = api.get("/api/v1/week/", {"date": "demain"})
     assert response.status_code == 400 and "date" in response.json()
     assert "format" in response.json()["date"][0].lower()
+
+
+@pytest.mark.parametrize("far", ["0001-01-01", "9999-12-31", "2028-11-22"])
+def test_week_beyond_the_booking_horizon_is_a_french_error(api, family, far):
+    response = api.get("/api/v1/week/", {"date": far})
+    assert response.status_code == 400 and response.json()["date"] == ["Choisissez une date à moins de deux ans d'aujourd'hui."]
+
+
+def test_week_at_the_booking_horizon_is_served(api, family):
+    edge = NOW.date() + BOOKING_HORIZON
+    assert api.get("/api/v1/week/", {"date": edge.isoformat()}).status_code == 200
+
+
+@pytest.mark.parametrize("far", ["0001-01-01", "9999-12-31"])
+def test_changes_beyond_the_booking_horizon_are_french_errors(api, family, town, far):
+    response = add_item(api, family.children[0], town.repas_maternelle, date=far)
+    assert response.status_code == 400 and response.json()["date"] == ["Choisissez une date à moins de deux ans d'aujourd'hui."]
+    base = {"child_ids": [family.children[0].pk], "activity_id": town.repas_maternelle.pk, "weekdays": [0]}
+    response = post(api, "/api/v1/basket/period/", {**base, "start": far, "end": far})
+    assert response.status_code == 400 and "moins de deux ans" in response.json()["start"][0]
+    assert BasketItem.objects.count() == 0
 
 
 # --- Basket ----------------------------------------------------------------------------------------

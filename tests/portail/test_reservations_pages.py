@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from core.models import BasketItem, Booking
 from core.services import basket as basket_service
+from core.services.calendar import BOOKING_HORIZON
 from core.services.deadlines import PARIS
 from core.services.reference import reference_data
 from tests import factories
@@ -147,6 +148,19 @@ def test_a_locked_day_is_refused_with_its_deadline(parent, family, town):
 def test_a_malformed_change_is_a_bad_request(parent, family, value):
     assert click(parent, value).status_code == 400
     assert not BasketItem.objects.exists()
+
+
+@pytest.mark.parametrize("far", ["0001-01-01", "9999-12-31", "2028-11-22"])
+def test_a_change_beyond_the_booking_horizon_is_a_bad_request_in_french(parent, family, town, far):
+    response = click(parent, f"book:{family.children[0].pk}:{town.repas_maternelle.pk}:{far}")
+    assert response.status_code == 400
+    assert response.content.decode() == "Choisissez une date à moins de deux ans d'aujourd'hui."
+    assert not BasketItem.objects.exists()
+
+
+def test_a_week_beyond_the_booking_horizon_shows_the_current_week(parent, family):
+    assert "Semaine du 16/11/2026" not in week(parent, NOW.date() + BOOKING_HORIZON).text
+    assert "Semaine du 16/11/2026" in week(parent, NOW.date() + BOOKING_HORIZON + datetime.timedelta(days=7)).text
 
 
 def test_another_households_ids_are_not_found(parent, family, other_family, town):
@@ -285,7 +299,7 @@ def test_period_booking_for_two_siblings_fills_the_basket_and_lists_skipped_days
 def test_period_booking_refuses_a_child_not_enrolled_in_the_activity(parent, family, town):
     junior, lise = family.children
     response = parent.post(reverse("portail:period"), period_data([junior, lise], town.garderie_soir))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Junior n&#x27;est pas inscrit(e) à « Garderie soir »." in response.text
     assert not BasketItem.objects.exists()
 
@@ -299,9 +313,18 @@ def test_period_booking_validates_its_input(parent, family, town):
     assert not BasketItem.objects.exists()
 
 
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "2026-12-18"), ("2026-12-07", "9999-12-31"), ("0001-01-01", "9999-12-31")])
+def test_period_booking_beyond_the_booking_horizon_is_a_french_form_error(parent, family, town, start, end):
+    data = period_data(family.children[:1], town.repas_maternelle, start=start, end=end)
+    response = parent.post(reverse("portail:period"), data)
+    assert response.status_code == 400
+    assert "Choisissez une date à moins de deux ans d&#x27;aujourd&#x27;hui." in response.text
+    assert not BasketItem.objects.exists()
+
+
 def test_period_booking_ignores_another_households_child(parent, family, other_family, town):
     response = parent.post(reverse("portail:period"), period_data([other_family.children[0]], town.repas_maternelle))
-    assert response.status_code == 200 and "Sélectionnez un choix valide" in response.text
+    assert response.status_code == 400 and "Sélectionnez un choix valide" in response.text
     assert not BasketItem.objects.exists()
 
 
