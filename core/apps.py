@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from core import checks  # noqa: F401  (registers the system checks)
+        from core.services import reference
+
+        reference.connect_signals()

@@ -21,6 +21,7 @@ from core.models.payments import Payment, PaymentAllocation, PaymentEvent
 from core.models.recovery import HandoverBatch, HandoverItem, InvoiceReminder, ReminderStep
 from core.models.waiting_lists import WaitingListEntry
 from core.models.public_pages import PublicPage
+from core.models.reference import ReferenceVersion
 
 __all__ = [
     "AbsenceDay",
@@ -71,6 +72,7 @@ __all__ = [
     "PublicPage",
     "QuotientBracket",
     "QuotientFamilial",
+    "ReferenceVersion",
     "Regie",
     "RequestedService",
     "ReminderStep",

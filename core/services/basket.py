@@ -19,6 +19,7 @@ from core.services import french_dates, waiting_lists
 from core.services.bookings import CellState, Refusal, day_status, places_taken
 from core.services.calendar import ServiceCalendar, check_within_horizon, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
+from core.services.reference import reference_data
 
 MAX_PERIOD_DAYS = 366
 
@@ -78,7 +79,7 @@ class _Rules:
         self.start, self.end = start, end
         self.taken = {}  # (activity id, day) → places booked, loaded per capped activity when needed
         self._taken_loaded = set()
-        self.calendar = ServiceCalendar.load(start - CALENDAR_LOOKBACK, end)
+        self.calendar = ServiceCalendar.from_reference(reference_data(), start - CALENDAR_LOOKBACK, end)
         self.enrolments = list(Enrolment.objects.accepted().filter(child_id__in=child_ids))
         bookings = Booking.objects.filter(child_id__in=child_ids).between(start, end)
         if lock:

@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +19,7 @@ from core.models import Activity, BasketItem, Booking, Child, Enrolment, Guardia
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar, check_within_horizon, daterange, service_day_problem
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, activity_deadline, deadline_label, is_past
+from core.services.reference import reference_data
 
 
 class CellState(StrEnum):
@@ -223,6 +225,28 @@ def _cell(*, child, activity, day, status, item):
     )
 
 
+class _EnrolmentRow(NamedTuple):
+    child_id: int
+    activity: Activity
+    school_year_id: int
+
+    @property
+    def activity_id(self):
+        return self.activity.pk
+
+
+class _BookingRow(NamedTuple):
+    status: str
+
+
+class _BasketRow(NamedTuple):
+    pk: int
+    child_id: int
+    activity_id: int
+    date: datetime.date
+    action: str
+
+
 def week_start_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
@@ -234,21 +258,43 @@ def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime 
     now = now or timezone.now()
     start = week_start_of(day)
     end = start + datetime.timedelta(days=6)
-    children = list(Child.objects.filter(household_id=guardian.household_id))
-    enrolments = list(
+    reference = reference_data()
+    calendar = ServiceCalendar.from_reference(reference, start - CALENDAR_LOOKBACK, end)
+    # The household's rows, as plain values and without ordering the database would sort for
+    # nothing; activities, rules, closures and school years come from the reference data.
+    children = list(
+        Child.objects.filter(household_id=guardian.household_id)
+        .only("id", "first_name", "last_name", "school_id", "grade")
+    )
+    years = [y.pk for y in reference.school_years_between(start, end)]
+    enrolment_rows = list(
         Enrolment.objects.accepted()
-        .filter(child__household_id=guardian.household_id, activity__is_active=True)
-        .filter(school_year__start_date__lte=end, school_year__end_date__gte=start)
-        .select_related("activity__booking_rule", "activity__cancellation_rule")
-        .order_by("activity__position", "activity__name")
+        .filter(child__household_id=guardian.household_id, school_year_id__in=years)
+        .values_list("child_id", "activity_id", "school_year_id").order_by()
+    )
+    if any(activity_id not in reference.activities for _, activity_id, _ in enrolment_rows):
+        reference = reference_data(refresh=True)  # an activity committed after the token was read
+        calendar = ServiceCalendar.from_reference(reference, start - CALENDAR_LOOKBACK, end)
+    enrolments = sorted(
+        (
+            _EnrolmentRow(child_id, reference.activities[activity_id], school_year_id)
+            for child_id, activity_id, school_year_id in enrolment_rows
+            if reference.activities[activity_id].is_active
+        ),
+        key=lambda e: (e.activity.position, e.activity.name),
     )
     bookings = {
-        (b.child_id, b.activity_id, b.date): b
-        for b in Booking.objects.filter(child__household_id=guardian.household_id).between(start, end)
+        (child_id, activity_id, booked_day): _BookingRow(status)
+        for child_id, activity_id, booked_day, status in Booking.objects
+        .filter(child__household_id=guardian.household_id).between(start, end)
+        .values_list("child_id", "activity_id", "date", "status").order_by()
     }
-    basket_items = list(BasketItem.objects.filter(basket__guardian=guardian).only("pk", "child_id", "activity_id", "date", "action"))
+    basket_items = [
+        _BasketRow(*row)
+        for row in BasketItem.objects.filter(basket__guardian=guardian)
+        .values_list("pk", "child_id", "activity_id", "date", "action").order_by()
+    ]
     pending = {(i.child_id, i.activity_id, i.date): i for i in basket_items}
-    calendar = ServiceCalendar.load(start - CALENDAR_LOOKBACK, end)
     taken = places_taken(activities={e.activity for e in enrolments}, start=start, end=end)
 
     # The columns: the weekdays the household's activities run on (Monday to Friday when none).

@@ -77,6 +77,11 @@ class ServiceCalendar:
             school_years=list(SchoolYear.objects.filter(start_date__lte=end, end_date__gte=start)),
         )
 
+    @classmethod
+    def from_reference(cls, data, start, end):
+        """The same calendar built from the process's reference data (no query)."""
+        return cls(start=start, end=end, closures=data.closures_between(start, end), school_years=data.school_years_between(start, end))
+
     def school_year_of(self, day):
         return next((year for year in self.school_years if year.contains(day)), None)
 

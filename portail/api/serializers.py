@@ -195,3 +195,62 @@ class PeriodSerializer(serializers.Serializer):
 
 def active_activity(activity_id):
     return Activity.objects.filter(is_active=True, pk=activity_id).select_related("booking_rule", "cancellation_rule").first()
+
+
+def _instant(value):
+    """An aware datetime as WeekViewSerializer's DateTimeField writes it (local time, ISO 8601)."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def week_view_data(view):
+    """The week view as WeekViewSerializer renders it, built directly: the week is read on every
+    click of the grid, and DRF's field machinery cost more than the rules for ~1,000 fields.
+    WeekViewSerializer stays the documented schema; tests/portail/test_booking_api.py checks
+    both give the same JSON."""
+    return {
+        "week_start": view.week_start.isoformat(),
+        "week_end": view.week_end.isoformat(),
+        "label": view.label,
+        "previous_week": view.previous_week.isoformat(),
+        "next_week": view.next_week.isoformat(),
+        "days": [{"date": d.date.isoformat(), "label": d.label, "long_label": d.long_label} for d in view.days],
+        "children": [
+            {
+                "child_id": child.child_id,
+                "first_name": child.first_name,
+                "full_name": child.full_name,
+                "rows": [
+                    {
+                        "activity_id": row.activity_id,
+                        "activity_name": row.activity_name,
+                        "cells": [
+                            {
+                                "date": cell.date.isoformat(),
+                                "state": str(cell.state),
+                                "is_booked": cell.is_booked,
+                                "closure_reason": cell.closure_reason,
+                                "deadline": _instant(cell.deadline),
+                                "deadline_label": cell.deadline_label,
+                                "pending": None if cell.pending is None else {
+                                    "item_id": cell.pending.item_id,
+                                    "action": str(cell.pending.action),
+                                    "label": cell.pending.label,
+                                },
+                                "can_change": cell.can_change,
+                                "day_label": cell.day_label,
+                                "status_label": cell.status_label,
+                                "accessible_name": cell.accessible_name,
+                            }
+                            for cell in row.cells
+                        ],
+                    }
+                    for row in child.rows
+                ],
+            }
+            for child in view.children
+        ],
+        "pending_count": view.pending_count,
+    }

@@ -80,7 +80,7 @@ class WeekView(GuardianAPIView):
         query = self.validated(s.WeekQuerySerializer, request.query_params)
         now = timezone.now()
         day = query.get("date") or now.astimezone(PARIS).date()
-        return Response(s.WeekViewSerializer(week_view(guardian=self.guardian, day=day, now=now)).data)
+        return Response(s.week_view_data(week_view(guardian=self.guardian, day=day, now=now)))
 
 
 class BasketView(GuardianAPIView):

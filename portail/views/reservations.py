@@ -4,6 +4,7 @@ form, call one service and render. portail/static/portail/reservations.js makes 
 through the JSON API when JavaScript runs; without it the forms below post here."""
 
 import datetime
+from functools import lru_cache
 from itertools import groupby
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -79,10 +81,18 @@ def _cell_view(child_id, activity_id, cell):
     return {
         "cell": cell,
         "look": look,
+        "icon": _icon(look),
         "change": change,
         "hint": hint,
         "dom_id": _cell_dom_id(child_id, activity_id, cell.date),
     }
+
+
+@lru_cache(maxsize=16)
+def _icon(look):
+    """A cell's icon, rendered once per process from its template: the grid repeats a handful of
+    icons, and an inclusion per cell cost more than the rest of the cell's markup."""
+    return render_to_string("portail/espace_famille/_icon.html", {"look": look})
 
 
 def _cell_dom_id(child_id, activity_id, day):
@@ -177,7 +187,8 @@ def reservations(request):
     today = now.astimezone(PARIS).date()
     day = _requested_day(request.GET.get("date"), today)
     view = week_view(guardian=request.guardian, day=day, now=now)
-    items = basket_service.basket_items(guardian=request.guardian, now=now)
+    # The week view read the basket's lines already: an empty basket needs no second look.
+    items = basket_service.basket_items(guardian=request.guardian, now=now) if view.pending_count else []
     # The month of the week's Thursday: a week spanning two months counts in the one holding most days.
     prices = estimates.week_prices(
         household=request.household, items=items, month=view.week_start + datetime.timedelta(days=3)

@@ -90,6 +90,24 @@ def test_week_view_of_the_household(api, family, town):
     }
 
 
+def test_the_plain_week_json_is_the_documented_serializer_s(api, family, town):
+    """The week is written without DRF's fields (speed); WeekViewSerializer stays its schema."""
+    from portail.api.serializers import WeekViewSerializer
+    from core.services.bookings import week_view
+
+    junior, lise = family.children
+    factories.BookingFactory(child=junior, activity=town.repas_maternelle, date=datetime.date(2026, 12, 7))
+    factories.BookingFactory(child=lise, activity=town.repas_primaire, date=datetime.date(2026, 11, 23))
+    factories.ClosureFactory(name="Grève", start_date=datetime.date(2026, 12, 10), end_date=datetime.date(2026, 12, 10))
+    assert add_item(api, lise, town.garderie_soir, date="2026-12-08").status_code == 201
+    for day in ("2026-11-23", MONDAY):
+        data = api.get("/api/v1/week/", {"date": day}).json()
+        view = week_view(guardian=family.parent, day=datetime.date.fromisoformat(day), now=NOW)
+        assert data == WeekViewSerializer(view).data
+    states = {c["state"] for child in data["children"] for row in child["rows"] for c in row["cells"]}
+    assert {"booked", "not_booked", "closed"} <= states and data["pending_count"] == 1
+
+
 def test_week_defaults_to_the_current_week(api, family):
     assert api.get("/api/v1/week/").json()["week_start"] == "2026-11-16"
 

@@ -1,0 +1,79 @@
+"""The data staff change rarely, read once per process and kept while it is current.
+
+School years, closures, activities with their deadline rules: the week view reads them on every
+request, yet they change a few times a year. `reference_data()` asks the database only for the
+version token of `ReferenceVersion` (one bare query) and reloads everything when it differs from
+the one it holds. The token is redrawn by the signals below, in the transaction of every save or
+delete of a school year, closure, activity, deadline rule, tariff or quotient bracket, so a change
+is seen by every web process on its next request after the commit. What depends on time (a
+deadline passing) is never cached: deadlines are computed at read time from these rules.
+
+Writes that bypass signals (`QuerySet.update`, `bulk_create`, raw SQL) on these models must call
+`ReferenceVersion.bump()` themselves; tests/core/test_reference_cache.py drives every write path.
+"""
+
+import datetime
+import threading
+from dataclasses import dataclass
+
+from django.db.models.signals import post_delete, post_save
+
+from core.models import Activity, Closure, DeadlineRule, QuotientBracket, ReferenceVersion, SchoolYear, Tariff
+
+TRACKED_MODELS = (SchoolYear, Closure, Activity, DeadlineRule, Tariff, QuotientBracket)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """Read-only: the instances are shared by every request of the process."""
+
+    token: str | None
+    school_years: tuple  # SchoolYear, by start date
+    closures: tuple  # Closure, by start date
+    activities: dict  # id -> Activity, with booking_rule and cancellation_rule loaded
+
+    def school_years_between(self, start: datetime.date, end: datetime.date) -> list:
+        return [y for y in self.school_years if y.start_date <= end and y.end_date >= start]
+
+    def closures_between(self, start: datetime.date, end: datetime.date) -> list:
+        return [c for c in self.closures if c.start_date <= end and c.end_date >= start]
+
+
+_lock = threading.Lock()
+_current: ReferenceData | None = None
+
+
+def _load(token):
+    return ReferenceData(
+        token=token,
+        school_years=tuple(SchoolYear.objects.order_by("start_date")),
+        closures=tuple(Closure.objects.order_by("start_date", "pk")),
+        activities={a.pk: a for a in Activity.objects.select_related("booking_rule", "cancellation_rule")},
+    )
+
+
+def reference_data(*, refresh: bool = False) -> ReferenceData:
+    """The current reference data: one query when the process already holds them. `refresh`
+    reloads them, for a reader that met a row newer than its token (an activity committed
+    between the token and its own query)."""
+    global _current
+    token = ReferenceVersion.current_token()
+    held = _current
+    if not refresh and token is not None and held is not None and held.token == token:
+        return held
+    # Read after the token: the data are at least as recent as the token they are kept under.
+    data = _load(token)
+    if token is not None:
+        with _lock:
+            _current = data
+    return data
+
+
+def _bump(sender, **kwargs):
+    ReferenceVersion.bump()
+
+
+def connect_signals():
+    for model in TRACKED_MODELS:
+        post_save.connect(_bump, sender=model, dispatch_uid=f"reference-version-save-{model._meta.label}")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"reference-version-delete-{model._meta.label}")
