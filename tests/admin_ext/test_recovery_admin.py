@@ -133,6 +133,7 @@ def test_the_regie_form_saves_its_reminder_schedule(client, administrateur, town
     data = {
         "name": town.regie.name, "address": "", "payfip_numcli": "", "invoice_prefix": town.regie.invoice_prefix,
         "public_accountant": "SGC de Valbourg",
+        "sepa_notice_days": "14", "sepa_debit_day": "10", "sepa_reject_fee": "0", "sepa_max_rejects": "2",
         "reminder_steps-TOTAL_FORMS": "2", "reminder_steps-INITIAL_FORMS": "0",
         "reminder_steps-MIN_NUM_FORMS": "0", "reminder_steps-MAX_NUM_FORMS": "1000",
         "reminder_steps-0-offset_days": "-3", "reminder_steps-0-is_active": "on",
