@@ -37,6 +37,9 @@ def open_espace_famille(page):
     log_in(page)
     page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Espace Famille").click()
     page.get_by_role("heading", name="Semaine du 30/11/2026 au 04/12/2026").wait_for()
+    # The heading is there as soon as the HTML is parsed; the grid's script (deferred) runs just
+    # before DOMContentLoaded. A click before it would take the no-JavaScript path instead.
+    page.wait_for_load_state("domcontentloaded")
 
 
 def test_book_two_days_validate_then_cancel_one(page, family, transactional_db):
