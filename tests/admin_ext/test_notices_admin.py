@@ -3,14 +3,24 @@ families of the school see the banner on their home page and the day is closed."
 
 import datetime
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from core.models import Closure, Notice
 
 THURSDAY = datetime.date(2026, 12, 3)
+
+
+@pytest.fixture
+def on_1_december():
+    """The day this module's dates were chosen for, set before the other fixtures (their logins and
+    rows are made on that day too): the suite runs on any day."""
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))):
+        yield
 
 
 @pytest.fixture
@@ -29,6 +39,7 @@ FORM = {
 
 
 def test_strike_notice_from_the_admin_to_the_families_home_page(
+    on_1_december,
     gestionnaire_client, town, family, other_family, django_capture_on_commit_callbacks, mailoutbox, client
 ):
     response = gestionnaire_client.post(reverse("admin:core_notice_add"), {**FORM, "school": town.elementaire.pk})

@@ -2,7 +2,10 @@
 calendar apps read it without a session."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
+import pytest
+import time_machine
 from django.urls import reverse
 
 from core.models import CalendarFeed, EmailLog
@@ -11,13 +14,21 @@ from tests import factories
 THURSDAY = datetime.date(2026, 12, 3)
 
 
+@pytest.fixture
+def on_1_december():
+    """The day this module's dates were chosen for, set before the other fixtures (their logins and
+    rows are made on that day too): the suite runs on any day."""
+    with time_machine.travel(datetime.datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))):
+        yield
+
+
 def create(client):
     response = client.post(reverse("portail:calendar_feed_manage"), {"action": "creer"})
     assert response.status_code == 200
     return response, response.context["feed_url"]
 
 
-def test_the_address_is_shown_once_and_calendar_apps_read_it(client, family, town):
+def test_the_address_is_shown_once_and_calendar_apps_read_it(on_1_december, client, family, town):
     factories.BookingFactory(child=family.children[0], activity=town.repas_maternelle, date=THURSDAY)
     client.force_login(family.user)
     assert "Créer mon adresse d'abonnement" in client.get(reverse("portail:household")).text
