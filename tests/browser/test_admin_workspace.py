@@ -2,8 +2,10 @@
 attendance sheet (saved in test-artifacts/screenshots/)."""
 
 import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -13,8 +15,17 @@ from tests.browser.conftest import admin_login, screenshot
 from playwright.sync_api import expect
 
 
+# A Tuesday in term: the demo town is built around the day it is loaded, so the test sets it.
+SCHOOL_DAY = datetime.datetime(2026, 11, 17, 8, 30, tzinfo=ZoneInfo("Europe/Paris"))
+
+
 @pytest.fixture
 def gestionnaire_page(page, transactional_db):
+    with time_machine.travel(SCHOOL_DAY, tick=True):
+        yield _log_in_gestionnaire(page)
+
+
+def _log_in_gestionnaire(page):
     call_command("load_demo", verbosity=0)
     # A few children with needs the kitchen must see (the demo town has none).
     needs = [{"has_pai": True, "allergies": "arachide"}, {"diet": "sans porc"}, {"diet": "végétarien"}, {"allergies": "lait"}]
@@ -31,15 +42,9 @@ def gestionnaire_page(page, transactional_db):
 
 
 def _next_service_day():
-    """The next day the demo has bookings on; in the summer holidays, the last one not invoiced yet."""
-    from core.models import InvoiceRun
-
+    """The next day the demo has bookings on (SCHOOL_DAY is in term: there is one)."""
     days = Booking.objects.active().values_list("date", flat=True).distinct()
-    upcoming = days.filter(date__gte=timezone.localdate()).order_by("date").first()
-    if upcoming is not None:
-        return upcoming
-    invoiced = set(InvoiceRun.objects.filter(status__in=InvoiceRun.LOCKED_STATUSES).values_list("month", flat=True))
-    return next(day for day in days.order_by("-date") if day.replace(day=1) not in invoiced)
+    return days.filter(date__gte=timezone.localdate()).order_by("date").first()
 
 
 def test_dashboard_shows_today_and_the_charts(gestionnaire_page):
@@ -94,6 +99,11 @@ def test_attendance_sheet_with_the_keyboard(gestionnaire_page):
 def regisseur_page(page, transactional_db):
     """The demo town with last month invoiced (some invoices overdue, some paid, one payment in
     flight) and this month's run computed as a draft, seen by a régisseur."""
+    with time_machine.travel(SCHOOL_DAY, tick=True):
+        yield _log_in_regisseur(page)
+
+
+def _log_in_regisseur(page):
     from decimal import Decimal
 
     from core.models import Household, InvoiceRun, Payment, Regie
@@ -104,8 +114,7 @@ def regisseur_page(page, transactional_db):
     regie = Regie.objects.order_by("pk").first()
     today = timezone.localdate()
     this_month = today.replace(day=1)
-    # The demo has issued its own run (last month, or earlier when holidays cut last month short):
-    # the overdue invoices go in an earlier month's run, whatever today's date.
+    # The demo has issued its own run (last month): the overdue invoices go in an earlier month's run.
     demo_month = InvoiceRun.objects.filter(regie=regie).order_by("month").values_list("month", flat=True).first()
     earlier_month = (demo_month - datetime.timedelta(days=1)).replace(day=1)
     run = factories.InvoiceRunFactory(regie=regie, month=earlier_month, status=InvoiceRun.Status.ISSUED)
