@@ -292,6 +292,8 @@ TOWN_NAME = os.environ.get("TOWN_NAME", "Mairie de Valbourg")
 # The town's identity printed on certificates (the tax certificate needs the SIRET).
 TOWN_ADDRESS = os.environ.get("TOWN_ADDRESS", "1 place de la Mairie\n59270 Valbourg")
 TOWN_SIRET = os.environ.get("TOWN_SIRET", "")
+# The commune itself, where certificates are signed (« Fait à Valbourg »); TOWN_NAME is the mairie.
+TOWN_CITY = os.environ.get("TOWN_CITY", "Valbourg")
 
 # How long after a service day a parent may still declare the child absent (hours after midnight
 # ending the day); before the cancellation deadline it is a plain cancellation.

@@ -69,6 +69,7 @@ def render_certificate_pdf(template, *, household, payer_name, payer_address, **
             "payer_address": payer_address,
             "town_address": settings.TOWN_ADDRESS,
             "town_siret": settings.TOWN_SIRET,
+            "town_city": settings.TOWN_CITY,
             **context,
         },
     )

@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from pypdf import PdfReader
 
@@ -126,6 +127,8 @@ def test_the_tax_certificate_pdf(town, family, kids):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Attestation fiscale 2026" in text and "200 quater B" in text
     assert "21590000000019" in text and "Junior" in text and "10,00" in text
+    # Signed in the commune, not « à Mairie de … ».
+    assert f"Fait à {settings.TOWN_CITY}, le" in text and "Fait à Mairie" not in text
 
 
 def test_payment_attestation_lists_the_period(town, family, kids):
