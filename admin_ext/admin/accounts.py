@@ -42,6 +42,14 @@ class UserAdmin(DjangoUserAdmin, BaseAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     actions = ["send_password_reset", "reset_two_factor"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A parent's login is the guardian's address: it changes through the guardian's
+        # « Changer l'adresse email », which the parent confirms.
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and hasattr(obj, "guardian"):
+            return [*readonly, "email"]
+        return readonly
+
     @admin.action(description="Envoyer un lien de réinitialisation", permissions=["change"])
     def send_password_reset(self, request, queryset):
         sent = [user.email for user in queryset if user_send_password_reset(user=user)]

@@ -1,7 +1,8 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
@@ -12,12 +13,17 @@ from import_export.admin import ImportExportMixin
 from unfold.admin import StackedInline, TabularInline
 from unfold.contrib.import_export.forms import ExportForm, ImportForm
 from unfold.decorators import action, display
+from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
 from admin_ext.admin.billing import confirm_dialog
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, HouseholdDocument, QuotientFamilial
-from core.services.accounts import guardian_send_access_link, guardian_send_activation
+from core.services.accounts import (
+    guardian_request_email_change,
+    guardian_send_access_link,
+    guardian_send_activation,
+)
 from core.services.certificates import CertificateError, tax_certificates_send
 from core.services.reminders import household_set_reminders
 from core.services.rgpd import household_anonymise, household_export
@@ -230,6 +236,10 @@ def send_access_link(request, guardians):
     )
 
 
+class EmailChangeForm(BaseDialogForm):
+    new_email = forms.EmailField(label="Nouvelle adresse email")
+
+
 @admin.register(Guardian)
 class GuardianAdmin(HistoryAdmin, BaseAdmin):
     list_display = ["name", "household", "email", "phone_mobile", "is_billing_contact", "has_account"]
@@ -239,12 +249,43 @@ class GuardianAdmin(HistoryAdmin, BaseAdmin):
     autocomplete_fields = ["household"]
     readonly_fields = ["user", "email_verified_at"]
     actions = ["send_activation_action", "send_access_link_action"]
-    actions_detail = ["send_access_link_detail"]
+    actions_detail = ["send_access_link_detail", "change_email_detail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The address of an account is its login: it changes only when the parent proves the new
+        # one (guardian_request_email_change), never by a staff edit a caller could talk them into.
+        if obj is not None and obj.user_id is not None:
+            return [*self.readonly_fields, "email"]
+        return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change and obj.email:
             send_activation(request, [obj])
+
+    def has_change_email_detail_permission(self, request, object_id=None):
+        if not self.has_change_permission(request):
+            return False
+        return object_id is None or Guardian.objects.filter(pk=object_id, user__isnull=False).exists()
+
+    @action(
+        description="Changer l'adresse email", url_path="changer-email", icon="alternate_email",
+        permissions=["change_email_detail"],
+        dialog=confirm_dialog(
+            "Changer l'adresse email", "Envoyer le lien de confirmation",
+            "Le parent reçoit un lien à la nouvelle adresse : elle remplace l'ancienne, identifiant de "
+            "connexion compris, quand il le suit. Rien ne change avant.", EmailChangeForm,
+        ),
+    )
+    def change_email_detail(self, request, form, object_id):
+        guardian = get_object_or_404(self.get_queryset(request).select_related("household", "user"), pk=object_id)
+        try:
+            guardian_request_email_change(guardian=guardian, new_email=form.cleaned_data["new_email"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Lien de confirmation envoyé à la nouvelle adresse : l'adresse changera quand le parent le suivra.")
+        return redirect(reverse("admin:core_guardian_change", args=[guardian.pk]))
 
     @admin.action(description="Envoyer l'activation", permissions=["change"])
     def send_activation_action(self, request, queryset):

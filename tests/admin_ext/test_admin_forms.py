@@ -28,7 +28,7 @@ WRITABLE = {
     "core.tariff": "reference data",
     "core.enrolment": "reference data of a family",
     "core.household": "a family's record",
-    "core.guardian": "a family's record (a login is made by the accounts service)",
+    "core.guardian": "a family's record (a login is made by the accounts service; an account's address is read-only, changed by guardian_request_email_change)",
     "core.child": "a family's record",
     "core.news": "portal news",
     "core.absencereason": "reference data (the reasons parents choose)",

@@ -147,3 +147,46 @@ def test_staff_send_the_activation_to_a_parent_who_never_activated(family, djang
         accounts.guardian_send_access_link(guardian=newcomer)
     [message] = mail.outbox
     assert message.to == ["ines@example.org"] and "/activer/" in link_in(message)
+
+
+def test_staff_cannot_retype_the_login_address_of_a_parent(client, gestionnaire, administrateur, family):
+    """The address of an account is its login: a staff edit of the guardian or of the user could
+    hand the account to whoever talked staff into it. The field is read-only on both pages."""
+    guardian = family.parent
+    client.force_login(gestionnaire)
+    page = client.get(reverse("admin:core_guardian_change", args=[guardian.pk]))
+    assert 'name="email"' not in page.text and "parent@example.org" in page.text
+    client.force_login(administrateur)
+    page = client.get(reverse("admin:core_user_change", args=[guardian.user_id]))
+    assert 'name="email"' not in page.text
+    # A guardian without an account keeps an editable address (staff correct it before activation).
+    newcomer = factories.GuardianFactory(household=family.household, email="ines@example.org")
+    assert 'name="email"' in client.get(reverse("admin:core_guardian_change", args=[newcomer.pk])).text
+
+
+def test_staff_change_a_parent_address_through_a_link_the_parent_follows(
+    client, gestionnaire, family, django_capture_on_commit_callbacks
+):
+    guardian = family.parent
+    client.force_login(gestionnaire)
+    url = reverse("admin:core_guardian_change_email_detail", args=[guardian.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"_form_submitted": "on", "new_email": "Nouvelle@Example.org"}, follow=True)
+    assert "Lien de confirmation envoyé à la nouvelle adresse" in html.unescape(response.text)
+    assert_no_access_link(html.unescape(response.text))
+    [message] = mail.outbox
+    assert message.to == ["nouvelle@example.org"]
+    guardian.refresh_from_db()
+    assert guardian.email == "parent@example.org"  # nothing changes before the parent follows the link
+    Client().post(link_in(message), follow=True)
+    guardian.refresh_from_db()
+    assert guardian.email == "nouvelle@example.org"
+
+
+def test_staff_are_told_in_french_when_the_new_address_is_taken(client, gestionnaire, family):
+    factories.GuardianFactory(household=family.household, email="ines@example.org")
+    client.force_login(gestionnaire)
+    url = reverse("admin:core_guardian_change_email_detail", args=[family.parent.pk])
+    response = client.post(url, {"_form_submitted": "on", "new_email": "ines@example.org"}, follow=True)
+    assert "déjà utilisée par un autre compte" in html.unescape(response.text)
+    assert not mail.outbox
