@@ -386,8 +386,8 @@ class _HouseholdResourceBase(resources.ModelResource):
         groups = defaultdict(list)
         for obj in objs:
             groups[changed_fields(obj)].append(obj)
-        for fields, group in groups.items():
-            bulk_update_with_history(group, model, list(fields), batch_size=batch_size, default_user=self._history_user)
+        for changed, group in groups.items():
+            bulk_update_with_history(group, model, list(changed), batch_size=batch_size, default_user=self._history_user)
 
     # --- export: the same columns, from the database (or from the row being previewed) --------
     def export_field(self, field, instance, **kwargs):
