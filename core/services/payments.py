@@ -313,12 +313,18 @@ def _mismatches(payment, detail):
 
 
 def _already_settled(payment):
-    """A paid answer must not pay an invoice twice (e.g. settled by staff meanwhile)."""
+    """A paid answer must not pay an invoice twice (e.g. settled by staff meanwhile), nor one the
+    régie no longer collects: handed over to the public accountant, it is owed to the Trésor."""
     problems = []
     for allocation in payment.allocations.select_related("invoice"):
         invoice = Invoice.objects.select_for_update().get(pk=allocation.invoice_id)
         if invoice.status == Invoice.Status.CANCELLED or invoice.balance < allocation.amount:
             problems.append(f"la facture n° {invoice.number} est déjà réglée ou annulée : remboursement à prévoir")
+        elif invoice.status in Invoice.WITH_PUBLIC_ACCOUNTANT_STATUSES:
+            problems.append(
+                f"la facture n° {invoice.number} a été transmise au comptable public entre-temps : "
+                "remboursement à prévoir (le payeur règle le Trésor public)"
+            )
     return problems
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.models import Invoice, Payment
 from core.payfip_simulator.models import PayfipSimulatorOperation
 from core.models.payments import ATTEMPT_HOLD, LATE_RESULT_WATCH
-from core.services import payments
+from core.services import handover, payments
 from core.services.payments import InvoiceNotFound, PaymentError
 from tests import factories
 from tests.concurrency import run_concurrently
@@ -453,6 +453,24 @@ def test_a_late_payment_of_an_invoice_paid_at_the_desk_meanwhile_is_to_refund(on
     assert (payment.refunded_at, payment.refunded_by) == (at, staff_agent)
     assert payment.events.filter(kind="refunded").count() == 1
     assert not Payment.objects.to_refund()
+
+
+def test_a_late_payment_of_an_invoice_handed_to_the_public_accountant_meanwhile_is_to_refund(
+    online, parent, invoice, staff_agent
+):
+    payment = payments.payment_start(guardian=parent, invoice_ids=[invoice.pk])
+    expired(payment)
+    handed_at = payment.created_at + datetime.timedelta(minutes=20)
+    Invoice.objects.filter(pk=invoice.pk).update(due_date=handed_at.date() - datetime.timedelta(days=10))  # overdue
+    handover.handover_create(invoice_ids=[invoice.pk], by=staff_agent, now=handed_at)
+    assert reloaded(invoice).status == Invoice.Status.TRANSMITTED
+    pay(online, payment, "P", notification="drop")
+
+    payment = reconciled_later(payment)
+    assert payment.status == Payment.Status.MISMATCH and payment.is_refund_pending
+    assert "transmise au comptable public" in payment.mismatch
+    invoice = reloaded(invoice)
+    assert invoice.status == Invoice.Status.TRANSMITTED and invoice.balance == invoice.total
 
 
 def test_a_late_payment_of_an_invoice_paid_by_another_attempt_is_to_refund(online, parent, invoice):
