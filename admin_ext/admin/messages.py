@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from core.forms import MessageFilesField
@@ -74,7 +75,7 @@ class MessageInline(ReadOnlyTabularInline):
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="Réponse", max_length=family_messages.MAX_BODY, widget=forms.Textarea(attrs={"rows": 8}))
+    body = forms.CharField(label="Réponse", max_length=family_messages.MAX_BODY, widget=UnfoldAdminTextareaWidget(attrs={"rows": 8}))
     files = MessageFilesField()
 
 
@@ -104,7 +105,14 @@ class ConversationAdmin(BaseAdmin):
 
     def _done(self, request, object_id, text):
         messages.success(request, text)
-        return redirect(reverse("admin:core_conversation_change", args=[object_id]))
+        url = reverse("admin:core_conversation_change", args=[object_id])
+        if request.headers.get("HX-Request"):
+            # A dialog posts through htmx, which would follow a plain redirect inside the dialog
+            # and leave it open: ask htmx to load the page instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
 
     def has_reply_permission(self, request, object_id=None):
         return request.user.has_perm("core.change_conversation")
