@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
+from core.forms import MessageFilesField
 from core.models import AbsenceReason, Activity, Child, Conversation, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import check_within_horizon
@@ -584,8 +585,10 @@ class ConversationForm(forms.Form):
     subject = forms.ChoiceField(label="Sujet", choices=[("", "Choisissez un sujet"), *Conversation.Subject.choices])
     title = forms.CharField(label="Objet", max_length=150, help_text="En quelques mots, par exemple « Absence de Léa lundi ».")
     body = forms.CharField(label="Votre message", max_length=MAX_BODY, widget=forms.Textarea(attrs={"rows": 8}))
+    files = MessageFilesField()
 
 
 
 class ReplyForm(forms.Form):
     body = forms.CharField(label="Votre réponse", max_length=MAX_BODY, widget=forms.Textarea(attrs={"rows": 6}))
+    files = MessageFilesField()

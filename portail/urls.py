@@ -43,6 +43,7 @@ urlpatterns = [
     path("messages/", messages.message_list, name="messages"),
     path("messages/nouveau/", messages.message_new, name="message_new"),
     path("messages/<int:conversation_id>/", messages.message_thread, name="message_thread"),
+    path("messages/pieces-jointes/<int:attachment_id>/", messages.message_attachment, name="message_attachment"),
     # Factures et paiements
     path("factures/", payments.invoices, name="invoices"),
     path("factures/archivees/", payments.archived_invoices, name="archived_invoices"),

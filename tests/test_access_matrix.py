@@ -415,6 +415,27 @@ def message_thread(ctx, role, client):
         assert not Message.objects.filter(body="Intrus").exists()
 
 
+def message_attachment(ctx, role, client):
+    """A file of the owner's message: served to the owner only, by any id; another household gets a 404."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.services.messages import conversation_start
+
+    if not hasattr(ctx, "attachment"):
+        conversation = conversation_start(guardian=ctx.family.parent, subject="autre", title="Certificat Junior",
+                                          body="Ci-joint", files=[SimpleUploadedFile("certificat-Junior.pdf", b"%PDF-1.4\n%%EOF\n")])
+        ctx.attachment = conversation.messages.get().attachments.get()
+    url = reverse("portail:message_attachment", args=[ctx.attachment.pk])
+    for response in (client.get(url), client.get(url + "?telecharger")):
+        if role == "owner":
+            assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+            assert b"".join(response.streaming_content).startswith(b"%PDF")
+            continue
+        if role == "other":
+            assert response.status_code == 404
+        expect(ctx, role, response)
+
+
 def message_new(ctx, role, client):
     from core.models import Conversation
 
@@ -825,6 +846,7 @@ ROUTES = {
     "portail:messages": _page("portail:messages", ()),
     "portail:message_new": message_new,
     "portail:message_thread": message_thread,
+    "portail:message_attachment": message_attachment,
     "portail:invoices": None,  # set below: needs the invoice number
     "portail:archived_invoices": None,
     "portail:invoice_basket_change": invoice_basket_change,

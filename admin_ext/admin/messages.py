@@ -1,14 +1,25 @@
+"""The staff inbox of the families' messages: read a thread and its files, answer (with files),
+take, close. Every rule is in core.services.messages; files go out through the documents' response."""
+
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import redirect
-from django.urls import reverse
-from unfold.decorators import action
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html_join
+from unfold.decorators import action, display
 from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
+from unfold.widgets import UnfoldAdminTextareaWidget
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
-from core.models import Conversation, Message
+from core.forms import MessageFilesField
+from core.models import Conversation, Message, MessageAttachment
 from core.services import messages as family_messages
+from core.services.documents import document_file_response
 
 
 class InboxFilter(admin.SimpleListFilter):
@@ -35,13 +46,37 @@ class InboxFilter(admin.SimpleListFilter):
         return queryset
 
 
+def attachment_links(message):
+    """Each file of a message: opened in the browser (PDF, images) or downloaded."""
+    if not message.pk:
+        return "—"
+    rows = [
+        (reverse("admin:core_conversation_attachment", args=[message.conversation_id, a.pk]), a.original_name,
+         reverse("admin:core_conversation_attachment", args=[message.conversation_id, a.pk]) + "?telecharger")
+        for a in message.attachments.all()
+    ]
+    if not rows:
+        return "—"
+    return format_html_join(
+        "", '<span class="block"><a href="{}" target="_blank" rel="noopener" class="underline">{}</a> '
+        '(<a href="{}" class="underline">télécharger</a>)</span>', rows)
+
+
 class MessageInline(ReadOnlyTabularInline):
     model = Message
-    fields = ["created_at", "from_staff", "guardian", "staff", "body"]
+    fields = ["created_at", "from_staff", "guardian", "staff", "body", "files"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("guardian", "staff").prefetch_related("attachments")
+
+    @display(description="Pièces jointes")
+    def files(self, obj):
+        return attachment_links(obj)
 
 
-class ReplyForm(BaseDialogForm):
-    body = forms.CharField(label="Réponse", max_length=family_messages.MAX_BODY, widget=forms.Textarea(attrs={"rows": 6}))
+class ReplyForm(forms.Form):
+    body = forms.CharField(label="Réponse", max_length=family_messages.MAX_BODY, widget=UnfoldAdminTextareaWidget(attrs={"rows": 8}))
+    files = MessageFilesField()
 
 
 class ConfirmForm(BaseDialogForm):
@@ -70,17 +105,51 @@ class ConversationAdmin(BaseAdmin):
 
     def _done(self, request, object_id, text):
         messages.success(request, text)
-        return redirect(reverse("admin:core_conversation_change", args=[object_id]))
+        url = reverse("admin:core_conversation_change", args=[object_id])
+        if request.headers.get("HX-Request"):
+            # A dialog posts through htmx, which would follow a plain redirect inside the dialog
+            # and leave it open: ask htmx to load the page instead.
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
 
     def has_reply_permission(self, request, object_id=None):
         return request.user.has_perm("core.change_conversation")
 
-    @action(description="Répondre", url_path="repondre", permissions=["reply"], icon="reply", variant=ActionVariant.PRIMARY,
-            dialog={"title": "Répondre à la famille", "description": "La famille reçoit un email qui l'invite à lire la réponse "
-                    "dans son Espace Famille (sans le contenu du message).", "form_class": ReplyForm, "form_submit_text": "Envoyer"})
-    def reply(self, request, form, object_id):
-        family_messages.message_from_staff(user=request.user, conversation_id=int(object_id), body=form.cleaned_data["body"])
-        return self._done(request, object_id, "Réponse envoyée ; la famille est prévenue par email.")
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.attachment_view)
+        return [path("<path:object_id>/pieces-jointes/<int:attachment_id>/", view, name="core_conversation_attachment"),
+                *super().get_urls()]
+
+    def attachment_view(self, request, object_id, attachment_id):
+        """A file of the thread, for staff who may read the conversation; PDF and images open in the browser."""
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None:
+            raise Http404("Conversation introuvable")
+        if not self.has_view_permission(request, conversation):
+            raise PermissionDenied
+        attachment = get_object_or_404(MessageAttachment, pk=attachment_id, message__conversation=conversation)
+        return document_file_response(attachment, download="telecharger" in request.GET)
+
+    # A page of its own, not a dialog: a dialog posts no files, and a refused file must leave the
+    # answer typed in the form.
+    @action(description="Répondre", url_path="repondre", permissions=["reply"], icon="reply", variant=ActionVariant.PRIMARY)
+    def reply(self, request, object_id):
+        conversation = self.get_object(request, unquote(object_id))
+        if conversation is None:
+            raise Http404("Conversation introuvable")
+        form = ReplyForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            family_messages.message_from_staff(user=request.user, conversation_id=conversation.pk, **form.cleaned_data)
+            return self._done(request, object_id, "Réponse envoyée ; la famille est prévenue par email.")
+        thread = conversation.messages.select_related("guardian", "staff").prefetch_related("attachments")
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": f"Répondre : {conversation.title}",
+            "conversation": conversation, "thread": [(m, attachment_links(m)) for m in thread], "form": form,
+            "change_url": reverse("admin:core_conversation_change", args=[conversation.pk]),
+        }
+        return TemplateResponse(request, "admin/core/conversation/reply.html", context)
 
     @action(description="M'attribuer", url_path="attribuer", permissions=["reply"], icon="person_add",
             dialog={"title": "M'attribuer cette conversation", "form_class": ConfirmForm, "form_submit_text": "M'attribuer"})

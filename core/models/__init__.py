@@ -13,7 +13,7 @@ from core.models.emails import EmailLog
 from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, EnrolmentRequest, RequestedService
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.model_weeks import ModelWeekDay
-from core.models.messages import Conversation, Message
+from core.models.messages import Conversation, Message, MessageAttachment
 from core.models.news import News
 from core.models.notices import Notice, NoticeRecipient
 from core.models.organisation import Closure, Regie, School, SchoolYear
@@ -63,6 +63,7 @@ __all__ = [
     "Mandate",
     "ModelWeekDay",
     "Message",
+    "MessageAttachment",
     "News",
     "Notice",
     "NoticeRecipient",

@@ -60,3 +60,22 @@ class Message(models.Model):
 
     def __str__(self):
         return f"Message du {self.created_at:%d/%m/%Y}"
+
+
+class MessageAttachment(models.Model):
+    """A file joined to a message; stored under a random name, its sent name kept for display only."""
+
+    message = models.ForeignKey(Message, verbose_name="message", on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("fichier", max_length=255, editable=False)
+    original_name = models.CharField("nom du fichier envoyé", max_length=200, editable=False)
+    content_type = models.CharField("type de contenu", max_length=50, editable=False)
+    size = models.PositiveIntegerField("taille (octets)", editable=False)
+
+    class Meta:
+        verbose_name = "pièce jointe"
+        verbose_name_plural = "pièces jointes"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.original_name
+

@@ -96,6 +96,13 @@ def _create(*, school, day, kind, now):
 
 
 @transaction.atomic
+def caterer_order_context(order: CatererOrder) -> dict:
+    """What the order's PDF and email show: the day in French, the counts and their totals."""
+    rows = order.counts["rows"]
+    return {"order": order, "day_label": french_dates.full_label(order.day), **order.counts,
+            "total_pai": sum(r["pai"] for r in rows), "total_allergies": sum(r["allergies"] for r in rows)}
+
+
 def caterer_order_send(*, order_id: int, now: datetime.datetime | None = None) -> bool:
     """Count, render and email one order; claimed first by a conditional UPDATE so that it is
     sent once whoever runs it (a failure rolls the claim back for the next run)."""
@@ -106,7 +113,7 @@ def caterer_order_send(*, order_id: int, now: datetime.datetime | None = None) -
     order.counts = caterer_counts(school=order.school, day=order.day)
     order.total = order.counts["total"]
     name = f"commande-{order.school.pk}-{order.day:%Y-%m-%d}-{order.pk}"
-    context = {"order": order, "day_label": french_dates.full_label(order.day), **order.counts}
+    context = caterer_order_context(order)
     order.pdf.save(f"{name}.pdf", ContentFile(render_pdf("caterer/order.html", context)), save=False)
     order.xlsx.save(f"{name}.xlsx", ContentFile(_spreadsheet(order)), save=False)
     order.save(update_fields=["counts", "total", "pdf", "xlsx"])

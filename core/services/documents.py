@@ -55,6 +55,28 @@ def document_check_file(uploaded_file) -> str:
     return mime
 
 
+def display_name(uploaded_file) -> str:
+    """The name a file was sent with, for display only (never a path on the server)."""
+    return _display_name(getattr(uploaded_file, "name", ""))
+
+
+def private_file_save(*, uploaded_file, folder: str, content_type: str) -> str:
+    """Store a checked file under `folder` with a random name (the sent name is never trusted)
+    in the default storage (private: served only through views that check who asks)."""
+    return default_storage.save(f"{folder}/{uuid.uuid4().hex}.{ALLOWED_TYPES[content_type]}", uploaded_file)
+
+
+def private_files_delete_after_commit(names) -> None:
+    """Erase stored files once the deletion of their rows is committed (a rollback keeps both)."""
+    names = [name for name in names if name]
+
+    def delete_files():
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+
+
 @transaction.atomic
 def document_upload(
     *,
@@ -72,8 +94,7 @@ def document_upload(
         raise DocumentError("Ce responsable n'appartient pas à ce foyer.")
     mime = document_check_file(uploaded_file)
     valid_from = valid_from or now.astimezone(PARIS).date()
-    name = f"documents/{household.pk}/{uuid.uuid4().hex}.{ALLOWED_TYPES[mime]}"
-    stored = default_storage.save(name, uploaded_file)
+    stored = private_file_save(uploaded_file=uploaded_file, folder=f"documents/{household.pk}", content_type=mime)
     try:
         document = HouseholdDocument.objects.create(
             household=household,
@@ -141,23 +162,18 @@ def documents_delete_files(*, household: Household) -> int:
     documents = list(HouseholdDocument.objects.for_household(household))
     names = [document.file.name for document in documents if document.file]
     HouseholdDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
-
-    def delete_files():
-        for name in names:
-            default_storage.delete(name)
-
-    transaction.on_commit(delete_files)
+    private_files_delete_after_commit(names)
     return len(documents)
 
 
-def document_file_response(document: HouseholdDocument, *, download: bool = False):
-    """The one way a document's file goes out (portal and admin alike): its detected content type,
-    its display name in Content-Disposition, and no content sniffing by the browser. The caller
-    has checked who asks."""
+def document_file_response(document, *, download: bool = False):
+    """The one way a private file goes out (a household document or a message attachment, portal
+    and admin alike): its detected content type, its display name in Content-Disposition, and no
+    content sniffing by the browser. The caller has checked who asks."""
     from django.http import FileResponse
 
     response = FileResponse(
-        document_open(document), as_attachment=download, filename=document.original_name,
+        document.file.open("rb"), as_attachment=download, filename=document.original_name,
         content_type=document.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

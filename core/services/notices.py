@@ -10,6 +10,7 @@ from django.utils import timezone
 from core import tasks
 from core.emails import queue_email
 from core.models import Booking, Child, Closure, Enrolment, Guardian, Household, Notice, NoticeRecipient
+from core.services import french_dates
 
 EMAIL_BATCH_SIZE = 50  # households per django-q2 task
 
@@ -115,6 +116,17 @@ def notice_send(*, notice_id: int, by=None, now: datetime.datetime | None = None
 
 
 @transaction.atomic
+def notice_closure_note(notice: Notice) -> str | None:
+    """What a family reads about the days a sent notice closed: not served, not billed."""
+    if not notice.closure_id or not notice.days:
+        return None
+    first, last = notice.days
+    if first == last:
+        return f"Les réservations du {french_dates.full_label(first)} sont annulées : elles ne vous seront pas facturées."
+    return (f"Les réservations du {french_dates.full_label(first)} au {french_dates.full_label(last)} sont annulées : "
+            "elles ne vous seront pas facturées.")
+
+
 def notice_email_batch(*, notice_id: int, household_ids: list[int], now: datetime.datetime | None = None) -> int:
     """Queue the notice's email to each household of the batch not yet emailed (each claimed by
     a conditional UPDATE, so a batch run twice sends nothing twice); returns the emails queued."""
@@ -130,7 +142,8 @@ def notice_email_batch(*, notice_id: int, household_ids: list[int], now: datetim
         if not claimed or not addresses.get(household_id):
             continue
         logs = queue_email(
-            kind="notice", recipients=addresses[household_id], context={"notice": notice},
+            kind="notice", recipients=addresses[household_id],
+            context={"notice": notice, "closure_note": notice_closure_note(notice)},
             household=households[household_id],
         )
         queued += len(logs)

@@ -10,8 +10,19 @@ from django.db.models import QuerySet
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from core.models import Attendance, Booking, Child, EmailLog, EnrolmentRequest, Guardian, Household, Invoice
+from core.models import (
+    Attendance,
+    Booking,
+    Child,
+    Conversation,
+    EmailLog,
+    EnrolmentRequest,
+    Guardian,
+    Household,
+    Invoice,
+)
 from core.services.documents import documents_delete_files
+from core.services.messages import conversations_delete
 
 ANONYMOUS = "Anonymisé"
 
@@ -89,6 +100,17 @@ def household_export(*, household: Household) -> dict:
              "motif": d.review_note, "envoye_le": d.uploaded_at}
             for d in household.documents.select_related("document_type").order_by("uploaded_at")
         ],
+        "messages": [
+            {"objet": c.title, "sujet": c.get_subject_display(), "etat": c.get_status_display(), "commencee_le": c.created_at,
+             "messages": [
+                 {"de": "la mairie" if m.from_staff else "la famille", "le": m.created_at, "texte": m.body,
+                  "pieces_jointes": [{"fichier": a.original_name, "format": a.content_type, "taille": a.size}
+                                     for a in m.attachments.all()]}
+                 for m in c.messages.all()
+             ]}
+            for c in Conversation.objects.filter(household=household).prefetch_related("messages__attachments")
+            .order_by("created_at")
+        ],
         "emails": [
             {"destinataire": e.recipient, "objet": e.subject, "type": e.kind, "etat": e.get_status_display(), "le": e.created_at}
             for e in household.emails.order_by("created_at")
@@ -104,7 +126,7 @@ def households_due_for_anonymisation(*, older_than_years: int, now: datetime.dat
 @transaction.atomic
 def household_anonymise(*, household: Household, now: datetime.datetime | None = None) -> Household:
     """Erase a household's personal data (names, addresses, contacts, logins, notes, diets,
-    emails and change history); bookings, attendance and issued invoices stay for accounting."""
+    emails, documents, messages and their files, change history); bookings, attendance and issued invoices stay for accounting."""
     now = now or timezone.now()
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.anonymised_at:
@@ -126,6 +148,7 @@ def household_anonymise(*, household: Household, now: datetime.datetime | None =
     Household.objects.filter(pk=household.pk).update(name=ANONYMOUS, notes="", anonymised_at=now, **blank_address)
     EmailLog.objects.filter(household=household).delete()
     documents_delete_files(household=household)
+    conversations_delete(household=household)
     EnrolmentRequest.objects.filter(child__household=household).update(
         allergies="", diet="", has_pai=False, pai_details="", doctor_name="", doctor_phone="", emergency_contacts=[],
         authorised_people=[], staff_message="",

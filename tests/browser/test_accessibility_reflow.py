@@ -37,12 +37,12 @@ LOGGED_IN_PAGES = {
     "archived_invoices", "payment_return", "password_change", "email_change", "email_change_confirm", "direct_debit",
     "messages", "message_new", "message_thread", "enrolment_request", "attestations",
 }
-NOT_PAGES = {  # POST endpoints, a PDF download, PayFiP's server-to-server notification, the calendar feed
+NOT_PAGES = {  # POST endpoints, PDF and file downloads, PayFiP's server-to-server notification, the calendar feed
     "calendar_feed_manage", "calendar_feed",
     "basket_change", "basket_clear", "basket_validate", "invoice_basket_change", "pay", "logout", "invoice_pdf",
     "payment_notification", "mandate_create", "mandate_change", "mandate_cancel", "mandate_pdf",
     "waiting_list_join", "waiting_list_leave",
-    "enrolment_start", "document_file", "tax_certificate",
+    "enrolment_start", "document_file", "tax_certificate", "message_attachment",
 }
 
 

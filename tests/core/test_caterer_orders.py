@@ -56,6 +56,8 @@ def test_at_the_cutoff_the_locked_day_is_ordered_once_with_pdf_and_spreadsheet(k
     assert names[0].endswith(".pdf") and names[1].endswith(".xlsx")
     assert email.attachments[0][1].startswith(b"%PDF")
     assert "Junior" not in email.body
+    assert caterer_orders.caterer_order_context(order) | {"total_pai": 1, "total_allergies": 0} == \
+        caterer_orders.caterer_order_context(order)
     sheet = load_workbook(io.BytesIO(email.attachments[1][1]))["Repas"]
     assert [c.value for c in sheet[3]] == ["Repas maternelle", 2, 1, 0]
     assert run(django_capture_on_commit_callbacks, AFTER_CUTOFF + datetime.timedelta(minutes=10)) == []

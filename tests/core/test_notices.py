@@ -146,3 +146,15 @@ def test_closing_the_day_stops_its_bookings_being_served_and_billed(
     assert billed() == [("Junior", (THURSDAY,))]  # the maternelle still runs
     sheet = headcounts_compute(start=THURSDAY, end=THURSDAY)
     assert sheet.total == 1 and [row.school for row in sheet.rows] == [town.maternelle]
+
+
+def test_the_email_of_a_notice_that_closes_days_tells_families_they_are_not_billed(
+        town, family, strike, django_capture_on_commit_callbacks):
+    send(strike, django_capture_on_commit_callbacks)
+    (email,) = mail.outbox
+    note = "Les réservations du jeudi 3 décembre 2026 sont annulées : elles ne vous seront pas facturées."
+    assert note in email.body and note in email.alternatives[0][0]
+    strike.refresh_from_db()
+    assert notices.notice_closure_note(strike) == note
+    strike.closure = None  # a notice that closed nothing says nothing about billing
+    assert notices.notice_closure_note(strike) is None
