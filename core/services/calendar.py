@@ -6,7 +6,7 @@ PUBLIC_HOLIDAYS_SUBDIVISION is set); school holidays, strikes and closures are `
 
 import datetime
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import holidays
@@ -67,6 +67,7 @@ class ServiceCalendar:
     end: datetime.date
     closures: list
     school_years: list
+    windows: list = field(default_factory=list)  # ALSH registration windows, with `activity_ids`
 
     @classmethod
     def load(cls, start, end):
@@ -80,7 +81,14 @@ class ServiceCalendar:
     @classmethod
     def from_reference(cls, data, start, end):
         """The same calendar built from the process's reference data (no query)."""
-        return cls(start=start, end=end, closures=data.closures_between(start, end), school_years=data.school_years_between(start, end))
+        return cls(
+            start=start, end=end, closures=data.closures_between(start, end),
+            school_years=data.school_years_between(start, end), windows=data.windows_between(start, end),
+        )
+
+    def registration_window(self, activity_id, day):
+        """The ALSH registration window whose period holds `day` for this unit, or None."""
+        return next((w for w in self.windows if activity_id in w.activity_ids and w.covers(day)), None)
 
     def school_year_of(self, day):
         return next((year for year in self.school_years if year.contains(day)), None)
