@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 
 from core.constants import PARIS
-from core.models.activities import Activity
+from core.models.activities import WEEKDAYS, Activity
+from core.models.fields import ChoiceSetField
 
 
 class RegistrationWindow(models.Model):
@@ -24,6 +25,10 @@ class RegistrationWindow(models.Model):
     )
     start_date = models.DateField("premier jour de la période")
     end_date = models.DateField("dernier jour de la période (inclus)")
+    weekdays = ChoiceSetField(
+        "jours d'accueil", item_choices=WEEKDAYS, coerce=int, max_length=20,
+        help_text="Le mercredi pour une période scolaire, du lundi au vendredi pour des vacances.",
+    )
     opens_at = models.DateTimeField("ouverture des inscriptions", help_text="Heure de Paris.")
     closes_at = models.DateTimeField("clôture des inscriptions", help_text="Heure de Paris.")
     priority_opens_at = models.DateTimeField(
@@ -60,7 +65,7 @@ class RegistrationWindow(models.Model):
             raise ValidationError({"priority_opens_at": "L'ouverture prioritaire précède l'ouverture à tous."})
 
     def covers(self, day: datetime.date) -> bool:
-        return self.start_date <= day <= self.end_date
+        return self.start_date <= day <= self.end_date and day.weekday() in self.weekdays
 
     def opening_for(self, *, is_resident: bool) -> datetime.datetime:
         """When this family may start booking: the priority opening for residents, if any."""

@@ -19,7 +19,7 @@ from core.models import Activity, BasketItem, Booking, Child, Enrolment, Guardia
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar, check_within_horizon, daterange, service_day_problem
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, activity_deadline, deadline_label, is_past
-from core.services.reference import load_windows, reference_data
+from core.services.reference import reference_data
 
 
 class CellState(StrEnum):
@@ -142,8 +142,6 @@ def child_day_status(*, child: Child, activity: Activity, day: datetime.date, no
     """`day_status` of one (child, activity, day), its data loaded here (a few queries): for the
     services that act on a single day (waiting lists, absences)."""
     calendar = ServiceCalendar.load(day - CALENDAR_LOOKBACK, day)
-    if activity.is_leisure:
-        calendar.windows = list(load_windows(activity.registration_windows.filter(start_date__lte=day, end_date__gte=day)))
     enrolments = list(Enrolment.objects.accepted().filter(child=child, activity=activity))
     booking = Booking.objects.filter(child=child, activity=activity, date=day).first()
     taken = places_taken(activities=[activity], start=day, end=day).get((activity.pk, day), 0)
