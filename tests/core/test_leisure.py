@@ -49,7 +49,7 @@ def make_alsh(town, *, capacity=2, min_days=None):
 
     def unit(name, half_day, *, meal=False, ages=(3, 5)):
         return factories.ActivityFactory(
-            name=name, code=name.lower().replace(" ", "-").replace("–", "-"), kind=Activity.Kind.LEISURE, regie=regie,
+            name=name, code=f"alsh-{ages[0]}-{half_day}{'-repas' if meal else ''}", kind=Activity.Kind.LEISURE, regie=regie,
             booking_rule=rule, weekdays=[0, 1, 2, 3, 4], grades=["PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2"],
             capacity=capacity, half_day=half_day, includes_meal=meal, min_age=ages[0], max_age=ages[1],
         )
@@ -252,3 +252,26 @@ def test_a_window_refuses_inverted_dates(alsh):
     alsh.morning.half_day = ""
     with pytest.raises(ValidationError, match="matin, l'après-midi ou la journée"):
         alsh.morning.clean()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_validations_at_the_opening_never_exceed_the_capacity(town):
+    """Twelve households validate the same morning at the same instant for three places: exactly
+    three get it, the others are refused « complet » and keep their basket item."""
+    from tests.concurrency import run_concurrently
+
+    alsh = make_alsh(town, capacity=3)
+    parents = []
+    for i in range(12):
+        parent, child = household_with_child(town, f"COURSE{i}", alsh.morning, alsh.afternoon)
+        basket_add(guardian=parent, child=child, activity=alsh.morning, day=MONDAY, action="book", now=OPEN)
+        basket_add(guardian=parent, child=child, activity=alsh.afternoon, day=MONDAY, action="book", now=OPEN)
+        parents.append(parent)
+    results, errors = run_concurrently(*(lambda p=p: basket_validate(guardian=p, now=OPEN) for p in parents))
+    assert errors == []
+    for unit in (alsh.morning, alsh.afternoon):
+        assert Booking.objects.active().filter(activity=unit, date=MONDAY).count() == 3
+    assert sum(len(r.booked) for r in results) == 6
+    refused = [r for result in results for r in result.refused]
+    assert len(refused) == 18 and {r.code for r in refused} == {Refusal.FULL}
