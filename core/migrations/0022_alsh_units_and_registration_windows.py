@@ -5,6 +5,19 @@ import django.core.validators
 from django.db import migrations, models
 
 
+def sync_roles(apps, schema_editor):
+    """The gestionnaire keeps the ALSH registration windows; every role reads them (core.services.roles)."""
+    from django.contrib.auth.management import create_permissions
+
+    from core.services.roles import roles_sync
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    roles_sync(apps=apps)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -89,4 +102,5 @@ class Migration(migrations.Migration):
             model_name='registrationwindow',
             constraint=models.CheckConstraint(condition=models.Q(('priority_opens_at__isnull', True), ('priority_opens_at__lt', models.F('opens_at')), _connector='OR'), name='window_priority_first'),
         ),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
     ]
