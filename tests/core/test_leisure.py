@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.models import Activity, Booking, Closure, DeadlineRule, RegistrationWindow, WaitingListEntry
+from core.models import Activity, Booking, DeadlineRule, RegistrationWindow, WaitingListEntry
 from core.services.basket import basket_add, basket_add_period, basket_validate
 from core.services.billing import household_month_lines
 from core.services.bookings import AGE_REFUSED_REASON, FULL_REASON, NO_WINDOW_REASON, CellState, Refusal, week_view
