@@ -334,6 +334,15 @@ def to_review(request, today):
     return figures
 
 
+def leisure_windows(request, now):
+    """The ALSH registration windows open or to come, with their live fill rate."""
+    if not request.user.has_perm("core.view_booking"):
+        return None
+    from core.services.leisure import dashboard_windows
+
+    return dashboard_windows(now=now)
+
+
 def dashboard_callback(request, context):
     now = timezone.now()
     today = timezone.localdate()
@@ -353,6 +362,8 @@ def dashboard_callback(request, context):
             "billing": billing_figures(request),
             "enrolment_cards": enrolment_figures(request, today=today),
             "to_review": to_review(request, today),
+            "leisure_windows": leisure_windows(request, now),
+            "leisure_planning_href": reverse("admin:core_registrationwindow_planning"),
             "links": {
                 "headcounts": reverse("admin:core_booking_headcounts"),
                 "attendance": reverse("admin:core_attendance_sheet"),

@@ -46,6 +46,7 @@ def sidebar_navigation(request):
                 {"title": "Tableau de bord", "icon": "dashboard", "link": reverse_lazy("admin:index")},
                 _page("Effectifs cantine", "restaurant_menu", "admin:core_booking_headcounts", "core.view_booking"),
                 _page("Pointage", "fact_check", "admin:core_attendance_sheet", "core.add_attendance", "core.change_attendance"),
+                _page("Planning accueil de loisirs", "toys", "admin:core_registrationwindow_planning", "core.view_booking"),
             ],
         },
         {
@@ -70,6 +71,7 @@ def sidebar_navigation(request):
                 _item("Absences déclarées", "sick", "absencedeclaration"),
                 _item("Pointages enregistrés", "checklist", "attendance"),
                 _item("Fermetures", "event_busy", "closure"),
+                _item("Périodes d'inscription ALSH", "event_upcoming", "registrationwindow"),
                 _item("Commandes de repas", "local_shipping", "catererorder"),
             ],
         },

@@ -200,6 +200,28 @@ def period(ctx, role, client):
     assert not BasketItem.objects.exclude(basket__guardian=ctx.family.parent).exists()
 
 
+def leisure(ctx, role, client):
+    from tests.core.test_leisure import enrol, make_alsh
+
+    if not hasattr(ctx, "alsh"):
+        ctx.alsh = make_alsh(ctx.town)
+        enrol(ctx.town, ctx.junior, ctx.alsh.morning)
+    url = reverse("portail:leisure")
+    response = client.get(url)
+    expect(ctx, role, response)
+    if role == "owner":
+        assert "hiver 2027" in ctx.text(response)
+    # Another household's child, or a window none of its children is enrolled for: refused.
+    response = client.post(url, {"window": ctx.alsh.window.pk, "unit": ctx.alsh.morning.pk, "children": [ctx.junior.pk]})
+    if role == "owner":
+        assert response.status_code == 302
+    else:
+        expect(ctx, role, response)
+        if role == "other":
+            assert response.status_code == 404
+    assert not BasketItem.objects.exclude(basket__guardian=ctx.family.parent).exists()
+
+
 def contact_edit(ctx, role, client):
     url = reverse("portail:contact_edit")
     expect(ctx, role, client.get(url))
@@ -832,6 +854,7 @@ ROUTES = {
     "portail:enrolment_start": enrolment_start,
     "portail:enrolment_request": enrolment_request,
     "portail:period": period,
+    "portail:leisure": leisure,
     "portail:model_week": model_week,
     "portail:absences": absences,
     "portail:basket_change": basket_change,

@@ -11,6 +11,7 @@ from core.models.calendar_feeds import CalendarFeed
 from core.models.caterer_orders import CatererOrder
 from core.models.emails import EmailLog
 from core.models.enrolment_requests import CampaignService, EnrolmentCampaign, EnrolmentRequest, RequestedService
+from core.models.leisure import RegistrationWindow
 from core.models.households import Child, Guardian, Household, QuotientFamilial
 from core.models.model_weeks import ModelWeekDay
 from core.models.messages import Conversation, Message, MessageAttachment
@@ -74,6 +75,7 @@ __all__ = [
     "QuotientBracket",
     "QuotientFamilial",
     "ReferenceVersion",
+    "RegistrationWindow",
     "Regie",
     "RequestedService",
     "ReminderStep",

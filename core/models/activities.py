@@ -89,11 +89,20 @@ class DeadlineRule(models.Model):
 
 
 class Activity(models.Model):
-    """A service parents book per day: a meal (cantine) or childcare (garderie)."""
+    """A service parents book per day: a meal (cantine), childcare (garderie) or one unit of the
+    accueil de loisirs (ALSH: « 3–5 ans — matin »). An ALSH unit is its own activity, one per age
+    group and unit, so that its capacity, tariffs, bookings, waiting list, attendance and invoice
+    lines are those of any activity; `half_day`, `includes_meal` and the age bounds say what it is."""
 
     class Kind(models.TextChoices):
         MEAL = "meal", "Restauration scolaire"
         CHILDCARE = "childcare", "Garde périscolaire"
+        LEISURE = "leisure", "Accueil de loisirs"
+
+    class HalfDay(models.TextChoices):
+        MORNING = "morning", "Matin"
+        AFTERNOON = "afternoon", "Après-midi"
+        DAY = "day", "Journée"
 
     name = models.CharField("nom", max_length=100, unique=True)
     code = models.SlugField("code", max_length=30, unique=True)
@@ -123,21 +132,68 @@ class Activity(models.Model):
     )
     is_active = models.BooleanField("proposée aux familles", default=True)
     position = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
+    half_day = models.CharField(
+        "unité (accueil de loisirs)", max_length=10, choices=HalfDay.choices, blank=True,
+        help_text="Accueil de loisirs : la partie de la journée que couvre cette unité.",
+    )
+    includes_meal = models.BooleanField(
+        "avec repas", default=False,
+        help_text="Accueil de loisirs : l'unité comprend le repas, compté dans les effectifs des cuisines.",
+    )
+    min_age = models.PositiveSmallIntegerField(
+        "âge à partir de (ans)", null=True, blank=True, validators=[MaxValueValidator(20)],
+        help_text="Accueil de loisirs : tranche d'âge, l'âge étant pris au premier jour de la période d'inscription.",
+    )
+    max_age = models.PositiveSmallIntegerField(
+        "âge jusqu'à (ans, inclus)", null=True, blank=True, validators=[MaxValueValidator(20)]
+    )
 
     class Meta:
         verbose_name = "prestation"
         verbose_name_plural = "prestations"
         ordering = ["position", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(kind__in=["meal", "childcare"]), name="activity_kind_valid"),
+            models.CheckConstraint(condition=Q(kind__in=["meal", "childcare", "leisure"]), name="activity_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind="leisure") | Q(half_day="", includes_meal=False, min_age__isnull=True, max_age__isnull=True),
+                name="activity_unit_only_leisure",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True) | Q(max_age__isnull=True) | Q(max_age__gte=models.F("min_age")),
+                name="activity_age_bounds_ordered",
+            ),
             models.CheckConstraint(condition=Q(late_surcharge__gte=0), name="activity_surcharge_positive"),
         ]
 
     def __str__(self):
         return self.name
 
+    def clean(self):
+        if self.kind == self.Kind.LEISURE and not self.half_day:
+            raise ValidationError({"half_day": "Une unité d'accueil de loisirs couvre le matin, l'après-midi ou la journée."})
+        if self.kind != self.Kind.LEISURE and (self.half_day or self.includes_meal or self.min_age is not None or self.max_age is not None):
+            raise ValidationError("L'unité, le repas et la tranche d'âge ne concernent que l'accueil de loisirs.")
+        if self.min_age is not None and self.max_age is not None and self.max_age < self.min_age:
+            raise ValidationError({"max_age": "L'âge maximum doit suivre l'âge minimum."})
+
+    @property
+    def is_leisure(self):
+        return self.kind == self.Kind.LEISURE
+
     def accepts_grade(self, grade):
         return grade in self.grades
+
+    def accepts_age(self, age):
+        """Whether a child of `age` (whole years) belongs to this unit's age group."""
+        return (self.min_age is None or age >= self.min_age) and (self.max_age is None or age <= self.max_age)
+
+    @property
+    def age_group_label(self):
+        if self.min_age is None and self.max_age is None:
+            return "tous âges"
+        if self.max_age is None:
+            return f"{self.min_age} ans et plus"
+        return f"{self.min_age or 0}–{self.max_age} ans"
 
     def runs_on_weekday(self, day):
         return day.weekday() in self.weekdays

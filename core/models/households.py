@@ -210,6 +210,11 @@ class Child(models.Model):
     def full_name(self):
         return f"{self.first_name} {self.last_name.upper()}"
 
+    def age_on(self, day):
+        """Age in whole years on `day`."""
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
     @property
     def is_maternelle(self):
         return self.grade in self.MATERNELLE_GRADES

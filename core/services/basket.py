@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from core import emails
 from core.models import Activity, Basket, BasketItem, Booking, Child, Enrolment, Guardian
-from core.services import french_dates, waiting_lists
+from core.services import french_dates, leisure, waiting_lists
 from core.services.bookings import CellState, Refusal, day_status, places_taken
 from core.services.calendar import ServiceCalendar, check_within_horizon, daterange
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, deadline_label
@@ -26,7 +26,8 @@ MAX_PERIOD_DAYS = 366
 
 # Why a day of a period booking may be left out (SkippedDay.code).
 SKIP_CODES = (
-    Refusal.CLOSED, Refusal.LOCKED, Refusal.ALREADY_BOOKED, Refusal.NOT_ENROLLED, Refusal.IN_BASKET, Refusal.FULL
+    Refusal.CLOSED, Refusal.LOCKED, Refusal.ALREADY_BOOKED, Refusal.NOT_ENROLLED, Refusal.IN_BASKET, Refusal.FULL,
+    Refusal.NOT_OPEN,
 )
 
 
@@ -111,6 +112,8 @@ class _Rules:
         """Why `action` cannot be put in the basket or applied now (None when it can)."""
         status = self.status(child=child, activity=activity, day=day, now=now)
         label = french_dates.short_label(day)
+        if status.closure_code == Refusal.NOT_OPEN:
+            return Problem(Refusal.NOT_OPEN, f"{child.first_name}, {activity.name}, {label} : {status.closure_reason[0].lower()}{status.closure_reason[1:]}.")
         if status.closure_code == Refusal.FULL:
             return Problem(Refusal.FULL, f"{child.first_name}, {activity.name}, {label} : complet, plus aucune place ce jour-là.")
         if status.state == CellState.CLOSED:
@@ -145,7 +148,7 @@ def basket_items(*, guardian: Guardian, now: datetime.datetime | None = None) ->
     now = now or timezone.now()
     items = list(
         BasketItem.objects.filter(basket__guardian=guardian).select_related(
-            "child", "activity__booking_rule", "activity__cancellation_rule"
+            "child__household", "activity__booking_rule", "activity__cancellation_rule"
         )
     )
     if not items:
@@ -339,7 +342,7 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
         items = []
         if basket is not None:
             items = list(
-                basket.items.select_related("child", "activity__booking_rule", "activity__cancellation_rule")
+                basket.items.select_related("child__household", "activity__booking_rule", "activity__cancellation_rule")
             )
         result = ValidationResult(validated_at=now, booked=[], cancelled=[], unchanged=[], refused=[])
         if not items:
@@ -355,11 +358,14 @@ def basket_validate(*, guardian: Guardian, now: datetime.datetime | None = None)
             children={i.child for i in items}, start=min(i.date for i in items), end=max(i.date for i in items), lock=True
         )
         done = []
+        too_few = leisure.min_days_problems(items=items, bookings=rules.bookings.values(), calendar=rules.calendar)
         for item in items:
             if item.child.household_id != guardian.household_id:
                 result.refused.append(RefusedItem(item, Refusal.FORBIDDEN, "Cet enfant n'appartient pas à votre foyer."))
                 continue
             problem = rules.problem(child=item.child, activity=item.activity, day=item.date, action=item.action, now=now)
+            if problem is None and item.pk in too_few:
+                problem = Problem(Refusal.MIN_DAYS, too_few[item.pk])
             if problem and problem.code in (Refusal.ALREADY_BOOKED, Refusal.NOT_BOOKED):
                 result.unchanged.append(item)
                 done.append(item.pk)

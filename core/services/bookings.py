@@ -40,11 +40,15 @@ class Refusal(StrEnum):
     NOT_BOOKED = "not_booked"
     IN_BASKET = "in_basket"
     FORBIDDEN = "forbidden"
+    NOT_OPEN = "not_open"  # ALSH: the registration window is not open yet
+    MIN_DAYS = "min_days"  # ALSH: fewer days in the week than the window's minimum
 
 
 NOT_ENROLLED_REASON = "Pas d'inscription pour cette année scolaire"
 FULL_REASON = "Complet"
 GRADE_REFUSED_REASON = "Classe non acceptée"
+NO_WINDOW_REASON = "Pas de période d'inscription"
+AGE_REFUSED_REASON = "Tranche d'âge différente"
 PENDING_LABELS = {Action.BOOK: "réservation dans le panier", Action.CANCEL: "annulation dans le panier"}
 
 
@@ -89,13 +93,29 @@ def day_status(
         school_year = calendar.school_year_of(day)
         if not any(e.activity_id == activity.pk and e.school_year_id == school_year.pk for e in enrolments):
             reason = NOT_ENROLLED_REASON
+    window = None
+    if reason is None and activity.is_leisure:
+        window = calendar.registration_window(activity.pk, day)
+        if window is None:
+            reason = NO_WINDOW_REASON
+        elif not activity.accepts_age(child.age_on(window.start_date)):
+            reason = AGE_REFUSED_REASON
     if reason is not None:
         code = Refusal.NOT_ENROLLED if reason == NOT_ENROLLED_REASON else Refusal.CLOSED
         return DayStatus(state=CellState.CLOSED, is_booked=is_booked, closure_reason=reason, closure_code=code)
+    if window is not None and not is_booked:
+        opening = window.opening_for(is_resident=child.household.is_resident)
+        if now < opening:
+            return DayStatus(
+                state=CellState.CLOSED, is_booked=False, closure_code=Refusal.NOT_OPEN,
+                closure_reason=f"Inscriptions à partir du {window.moment_label(opening)}",
+            )
     if not is_booked and activity.capacity is not None and taken >= activity.capacity:
         return DayStatus(state=CellState.CLOSED, is_booked=False, closure_reason=FULL_REASON, closure_code=Refusal.FULL)
     action = Action.CANCEL if is_booked else Action.BOOK
     deadline = activity_deadline(activity=activity, day=day, action=action, calendar=calendar)
+    if window is not None and action == Action.BOOK:
+        deadline = min(deadline, window.closes_at.astimezone(PARIS))  # the window closes the bookings
     if is_past(deadline, now=now):
         state = CellState.LOCKED
     else:
@@ -263,8 +283,8 @@ def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime 
     # The household's rows, as plain values and without ordering the database would sort for
     # nothing; activities, rules, closures and school years come from the reference data.
     children = list(
-        Child.objects.filter(household_id=guardian.household_id)
-        .only("id", "first_name", "last_name", "school_id", "grade")
+        Child.objects.filter(household_id=guardian.household_id).select_related("household")
+        .only("id", "first_name", "last_name", "school_id", "grade", "birth_date", "household__is_resident")
     )
     years = [y.pk for y in reference.school_years_between(start, end)]
     enrolment_rows = list(

@@ -6,7 +6,7 @@ PUBLIC_HOLIDAYS_SUBDIVISION is set); school holidays, strikes and closures are `
 
 import datetime
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import holidays
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from core.models import Activity, Child, Closure, Enrolment, SchoolYear
+from core.models import Activity, Child, Closure, Enrolment, RegistrationWindow, SchoolYear
 
 PUBLIC_HOLIDAY_LABEL = "Jour férié"
 
@@ -58,6 +58,19 @@ def daterange(start: datetime.date, end: datetime.date) -> Iterator[datetime.dat
         day += datetime.timedelta(days=1)
 
 
+def windows_between(start: datetime.date, end: datetime.date) -> list:
+    """The ALSH registration windows overlapping the range, each with its `activity_ids`, in one
+    query (none in a town without windows)."""
+    links = RegistrationWindow.activities.through.objects.filter(
+        registrationwindow__start_date__lte=end, registrationwindow__end_date__gte=start
+    ).select_related("registrationwindow")
+    windows = {}
+    for link in links:
+        window = windows.setdefault(link.registrationwindow_id, link.registrationwindow)
+        window.activity_ids = getattr(window, "activity_ids", frozenset()) | {link.activity_id}
+    return sorted(windows.values(), key=lambda w: (w.start_date, w.pk))
+
+
 @dataclass
 class ServiceCalendar:
     """Closures, school years and public holidays of a date range, loaded in two queries so that
@@ -67,6 +80,7 @@ class ServiceCalendar:
     end: datetime.date
     closures: list
     school_years: list
+    windows: list = field(default_factory=list)  # ALSH registration windows, with `activity_ids`
 
     @classmethod
     def load(cls, start, end):
@@ -75,12 +89,20 @@ class ServiceCalendar:
             end=end,
             closures=list(Closure.objects.overlapping(start, end)),
             school_years=list(SchoolYear.objects.filter(start_date__lte=end, end_date__gte=start)),
+            windows=windows_between(start, end),
         )
 
     @classmethod
     def from_reference(cls, data, start, end):
         """The same calendar built from the process's reference data (no query)."""
-        return cls(start=start, end=end, closures=data.closures_between(start, end), school_years=data.school_years_between(start, end))
+        return cls(
+            start=start, end=end, closures=data.closures_between(start, end),
+            school_years=data.school_years_between(start, end), windows=data.windows_between(start, end),
+        )
+
+    def registration_window(self, activity_id, day):
+        """The ALSH registration window whose period holds `day` for this unit, or None."""
+        return next((w for w in self.windows if activity_id in w.activity_ids and w.covers(day)), None)
 
     def school_year_of(self, day):
         return next((year for year in self.school_years if year.contains(day)), None)
@@ -96,6 +118,10 @@ class ServiceCalendar:
                 q &= Q(child__school_id=closure.school_id)
             if closure.activity_id is not None:
                 q &= Q(activity_id=closure.activity_id)
+            if closure.kind == Closure.Kind.HOLIDAYS:
+                # The accueil de loisirs runs in the holidays: its bookings exist only on the days
+                # of its windows (`closure_reason` skips these closures for them).
+                q &= ~Q(activity__kind=Activity.Kind.LEISURE)
             condition = q if condition is None else condition | q
         return condition
 
@@ -106,6 +132,8 @@ class ServiceCalendar:
             return f"{PUBLIC_HOLIDAY_LABEL} ({holiday})"
         for closure in self.closures:
             if closure.applies_to(day=day, school_id=school_id, activity_id=activity_id):
+                if closure.kind == Closure.Kind.HOLIDAYS and self.registration_window(activity_id, day) is not None:
+                    continue  # the accueil de loisirs runs in the school holidays its windows cover
                 return closure.name
         if self.school_year_of(day) is None:
             return "Hors année scolaire"
@@ -138,6 +166,8 @@ def service_day_problem(
     reason = calendar.closure_reason(day, school_id=child.school_id, activity_id=activity.pk)
     if reason:
         return f"Pas de service ce jour-là : {reason}."
+    if activity.is_leisure and calendar.registration_window(activity.pk, day) is None:
+        return "Pas d'accueil de loisirs ce jour-là (aucune période d'inscription ne le couvre)."
     school_year = calendar.school_year_of(day)
     if enrolments is None:
         enrolled = Enrolment.objects.accepted().filter(child=child, activity=activity, school_year=school_year).exists()

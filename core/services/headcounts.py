@@ -86,7 +86,10 @@ def headcounts_compute(
     closed = ServiceCalendar.load(start, end).closed_bookings_q()
     if closed is not None:
         bookings = bookings.exclude(closed)  # a strike or closure decided after the bookings: no meal
-    if activity_kind:
+    if activity_kind == Activity.Kind.MEAL:
+        # The kitchen also cooks the accueil de loisirs' units that include the meal.
+        bookings = bookings.filter(Q(activity__kind=activity_kind) | Q(activity__includes_meal=True))
+    elif activity_kind:
         bookings = bookings.filter(activity__kind=activity_kind)
     if school is not None:
         bookings = bookings.filter(child__school=school)

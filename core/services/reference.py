@@ -16,11 +16,13 @@ import datetime
 import threading
 from dataclasses import dataclass
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from core.models import Activity, Closure, DeadlineRule, QuotientBracket, ReferenceVersion, SchoolYear, Tariff
+from core.models import (
+    Activity, Closure, DeadlineRule, QuotientBracket, ReferenceVersion, RegistrationWindow, SchoolYear, Tariff,
+)
 
-TRACKED_MODELS = (SchoolYear, Closure, Activity, DeadlineRule, Tariff, QuotientBracket)
+TRACKED_MODELS = (SchoolYear, Closure, Activity, DeadlineRule, Tariff, QuotientBracket, RegistrationWindow)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class ReferenceData:
     school_years: tuple  # SchoolYear, by start date
     closures: tuple  # Closure, by start date
     activities: dict  # id -> Activity, with booking_rule and cancellation_rule loaded
+    windows: tuple = ()  # RegistrationWindow of the ALSH, each with its `activity_ids` (a frozenset)
 
     def school_years_between(self, start: datetime.date, end: datetime.date) -> list:
         return [y for y in self.school_years if y.start_date <= end and y.end_date >= start]
@@ -38,17 +41,36 @@ class ReferenceData:
     def closures_between(self, start: datetime.date, end: datetime.date) -> list:
         return [c for c in self.closures if c.start_date <= end and c.end_date >= start]
 
+    def windows_between(self, start: datetime.date, end: datetime.date) -> list:
+        return [w for w in self.windows if w.start_date <= end and w.end_date >= start]
+
 
 _lock = threading.Lock()
 _current: ReferenceData | None = None
 
 
+def load_windows(queryset=None) -> tuple:
+    """The ALSH registration windows, each with the frozenset `activity_ids` of its units, in two
+    queries."""
+    windows = list(queryset if queryset is not None else RegistrationWindow.objects.all())
+    links = RegistrationWindow.activities.through.objects.filter(registrationwindow__in=windows)
+    ids = {}
+    for window_id, activity_id in links.values_list("registrationwindow_id", "activity_id"):
+        ids.setdefault(window_id, set()).add(activity_id)
+    for window in windows:
+        window.activity_ids = frozenset(ids.get(window.pk, ()))
+    return tuple(windows)
+
+
 def _load(token):
+    activities = {a.pk: a for a in Activity.objects.select_related("booking_rule", "cancellation_rule")}
     return ReferenceData(
         token=token,
         school_years=tuple(SchoolYear.objects.order_by("start_date")),
         closures=tuple(Closure.objects.order_by("start_date", "pk")),
-        activities={a.pk: a for a in Activity.objects.select_related("booking_rule", "cancellation_rule")},
+        activities=activities,
+        # No query at all in a town without an accueil de loisirs.
+        windows=load_windows() if any(a.is_leisure for a in activities.values()) else (),
     )
 
 
@@ -77,3 +99,6 @@ def connect_signals():
     for model in TRACKED_MODELS:
         post_save.connect(_bump, sender=model, dispatch_uid=f"reference-version-save-{model._meta.label}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"reference-version-delete-{model._meta.label}")
+    m2m_changed.connect(
+        _bump, sender=RegistrationWindow.activities.through, dispatch_uid="reference-version-window-activities"
+    )

@@ -23,12 +23,14 @@ def _perms(actions, *model_names, app_label="core"):
 
 
 # Reference data every staff member reads (filters, autocompletes, the headcounts page).
-_REFERENCE_VIEW = _perms(("view",), "activity", "school", "schoolyear", "closure", "regie", "deadlinerule")
+_REFERENCE_VIEW = _perms(
+    ("view",), "activity", "school", "schoolyear", "closure", "regie", "deadlinerule", "registrationwindow"
+)
 
 ROLE_PERMISSIONS = {
     GESTIONNAIRE: [
         *_perms(CRUD, "household", "guardian", "child", "quotientfamilial", "enrolment"),
-        *_perms(CRUD, "booking", "attendance", "news", "closure"),
+        *_perms(CRUD, "booking", "attendance", "news", "closure", "registrationwindow"),
         *_perms(("view", "add", "change"), "householddocument"),
         *_perms(CRUD, "enrolmentcampaign", "campaignservice", "enrolmentrequest", "requestedservice"),
         *_perms(("view", "change"), "familyaccountrequest"),

@@ -26,6 +26,7 @@ WRITABLE = {
     "core.activity": "reference data",
     "core.quotientbracket": "reference data",
     "core.tariff": "reference data",
+    "core.registrationwindow": "reference data (an ALSH period's registration dates, read by day_status)",
     "core.enrolment": "reference data of a family",
     "core.household": "a family's record",
     "core.guardian": "a family's record (a login is made by the accounts service; an account's address is read-only, changed by guardian_request_email_change)",

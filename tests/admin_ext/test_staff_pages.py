@@ -17,6 +17,8 @@ PAGES = {
     "admin:index": {"gestionnaire", "regisseur", "administrateur", "no_role"},
     "admin:core_booking_headcounts": {"gestionnaire", "regisseur", "administrateur"},
     "admin:core_attendance_sheet": {"gestionnaire", "administrateur"},
+    "admin:core_registrationwindow_planning": {"gestionnaire", "regisseur", "administrateur"},
+    "admin:core_registrationwindow_add": {"gestionnaire", "administrateur"},
     "admin:core_household_import": {"gestionnaire", "administrateur"},
     "admin:core_household_import_template": {"gestionnaire", "administrateur"},
     "admin:core_household_export": {"gestionnaire", "regisseur", "administrateur"},

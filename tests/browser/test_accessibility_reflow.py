@@ -33,7 +33,7 @@ LOGGED_OUT_PAGES = {
     "family_account_request_done", "accessibility", "legal_notice", "privacy", "sitemap",
 }
 LOGGED_IN_PAGES = {
-    "home", "reservations", "enrolments", "period", "model_week", "absences", "household", "contact_edit", "invoices",
+    "home", "reservations", "enrolments", "period", "leisure", "model_week", "absences", "household", "contact_edit", "invoices",
     "archived_invoices", "payment_return", "password_change", "email_change", "email_change_confirm", "direct_debit",
     "messages", "message_new", "message_thread", "enrolment_request", "attestations",
 }

@@ -8,7 +8,9 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from core.models import Activity, Closure, DeadlineRule, QuotientBracket, ReferenceVersion, SchoolYear, Tariff
+from core.models import (
+    Activity, Closure, DeadlineRule, QuotientBracket, ReferenceVersion, RegistrationWindow, SchoolYear, Tariff,
+)
 from core.services import reference
 from core.services.bookings import CellState, week_view
 from core.services.deadlines import PARIS
@@ -31,6 +33,9 @@ def _writes(town):
         (Activity, lambda: factories.ActivityFactory(name="Étude", code="etude", regie=town.regie, booking_rule=town.meals_rule)),
         (QuotientBracket, lambda: factories.QuotientBracketFactory()),
         (Tariff, lambda: factories.TariffFactory(activity=town.repas_primaire)),
+        (RegistrationWindow, lambda: RegistrationWindow.objects.create(
+            label="Hiver", start_date=DAY, end_date=DAY, opens_at=NOW, closes_at=NOW + datetime.timedelta(days=1),
+        )),
     ]
 
 
@@ -38,7 +43,7 @@ def test_every_reference_model_is_tracked(town):
     assert {model for model, _ in _writes(town)} == set(reference.TRACKED_MODELS)
 
 
-@pytest.mark.parametrize("index", range(6), ids=[m.__name__ for m in reference.TRACKED_MODELS])
+@pytest.mark.parametrize("index", range(7), ids=[m.__name__ for m in reference.TRACKED_MODELS])
 def test_create_update_and_delete_each_redraw_the_token(town, index):
     _model, create = _writes(town)[index]
     before = token()
@@ -50,6 +55,20 @@ def test_create_update_and_delete_each_redraw_the_token(town, index):
     assert updated != created
     row.delete()
     assert token() != updated
+
+
+def test_adding_a_unit_to_a_window_redraws_the_token(town):
+    window = RegistrationWindow.objects.create(
+        label="Hiver", start_date=DAY, end_date=DAY, opens_at=NOW, closes_at=NOW + datetime.timedelta(days=1),
+    )
+    unit = factories.ActivityFactory(
+        name="ALSH matin", code="alsh-matin", regie=town.regie, booking_rule=town.meals_rule,
+        kind=Activity.Kind.LEISURE, half_day=Activity.HalfDay.MORNING,
+    )
+    before = token()
+    window.activities.add(unit)
+    assert token() != before
+    assert reference.reference_data().windows[0].activity_ids == {unit.pk}
 
 
 def test_the_token_moves_in_the_transaction_of_the_change(town):
