@@ -121,8 +121,7 @@ def test_a_parent_re_enrols_from_a_phone_with_last_year_form_and_staff_accept_in
     page.get_by_role("button", name="Remplir le dossier de Junior").click()
     expect(page.get_by_label("Allergies")).to_have_value("Arachide")  # last year's form, pre-filled
     expect(page.get_by_label("Repas maternelle")).to_be_checked()
-    expect(page.get_by_role("group", name="Personne 1", exact=True).get_by_label("Nom et prénom")).to_have_value(
-        "Mamie Dupont")
+    expect(page.locator("#id_authorised_0_name")).to_have_value("Mamie Dupont")
     page.get_by_label("Allergies").fill("Arachide, kiwi")  # the parent corrects
     page.get_by_label("Attestation d'assurance").set_input_files(
         files=[{"name": "assurance.pdf", "mimeType": "application/pdf", "buffer": PDF}])
