@@ -304,6 +304,12 @@ OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 # Households that left the town more than this many years ago are anonymised (RGPD); their
 # issued invoices are kept as accounting requires.
 RGPD_RETENTION_YEARS = env_int("RGPD_RETENTION_YEARS", 5)
+# The supporting documents (files and rows) of a household that left the town are deleted this
+# many months after its departure, well before its anonymisation (checked at startup).
+DOCUMENT_RETENTION_MONTHS = env_int("DOCUMENT_RETENTION_MONTHS", 12)
+# « Créer mon compte famille » requests refused, or left unanswered, this many days ago are
+# deleted: people who never got an account leave no personal data behind.
+ACCOUNT_REQUEST_RETENTION_DAYS = env_int("ACCOUNT_REQUEST_RETENTION_DAYS", 90)
 # Shown on the portal's « Données personnelles » and « Mentions légales » pages.
 TOWN_CONTACT_EMAIL = os.environ.get("TOWN_CONTACT_EMAIL", "")
 DPO_CONTACT = os.environ.get("DPO_CONTACT", "")

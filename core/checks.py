@@ -58,3 +58,19 @@ def check_payfip_production_mode(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_retention_settings(app_configs, **kwargs):
+    """A departed household's documents must go before the household itself is anonymised."""
+    errors = []
+    months, years = settings.DOCUMENT_RETENTION_MONTHS, settings.RGPD_RETENTION_YEARS
+    if not 1 <= months < years * 12:
+        errors.append(Error(
+            f"DOCUMENT_RETENTION_MONTHS vaut {months} : entre 1 et {years * 12 - 1} mois, plus court que le délai "
+            f"d'anonymisation (RGPD_RETENTION_YEARS = {years} ans).", id="core.E006"))
+    if settings.ACCOUNT_REQUEST_RETENTION_DAYS < 1:
+        errors.append(Error(
+            f"ACCOUNT_REQUEST_RETENTION_DAYS vaut {settings.ACCOUNT_REQUEST_RETENTION_DAYS} : au moins 1 jour.",
+            id="core.E007"))
+    return errors

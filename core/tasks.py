@@ -69,6 +69,18 @@ def remind_expiring_documents():
     return len(documents_remind_expiring())
 
 
+def purge_departed_documents():
+    from core.services.documents import documents_purge_departed
+
+    return documents_purge_departed()
+
+
+def purge_account_requests():
+    from core.services.account_requests import account_requests_purge
+
+    return account_requests_purge()
+
+
 def send_reminders():
     from core.services.reminders import reminders_send
 

@@ -8,6 +8,7 @@ from unfold.decorators import action, display
 from admin_ext.admin.base import BaseAdmin
 from core.models import FamilyAccountRequest
 from core.services.account_requests import AccountRequestError, account_request_accept, account_request_reject
+from core.services.rgpd import retention_periods
 
 
 @admin.register(FamilyAccountRequest)
@@ -19,6 +20,12 @@ class FamilyAccountRequestAdmin(BaseAdmin):
     readonly_fields = ["status", "family_name", "address_line1", "address_line2", "postal_code", "city", "guardians_list",
                        "children_list", "message", "created_at", "decided_at", "decided_by", "household"]
     fields = readonly_fields + ["decision_note"]
+    list_before_template = "admin_ext/retention_policy.html"
+
+    def retention_policy(self):
+        return (f"Conservation : une demande refusée, ou restée sans réponse, est supprimée "
+                f"{retention_periods()['account_requests']} après son refus ou son envoi. Une demande acceptée "
+                f"devient le foyer et disparaît avec son anonymisation.")
 
     def has_add_permission(self, request):
         return False

@@ -21,6 +21,7 @@ from core.services.documents import (
     document_review,
     document_upload,
 )
+from core.services.rgpd import retention_periods
 
 
 @admin.register(DocumentType)
@@ -88,6 +89,13 @@ class HouseholdDocumentAdmin(BaseAdmin):
     readonly_fields = ["household", "document_type", "file_link", "content_type", "size", "uploaded_by", "uploaded_at",
                        "reviewed_by", "reviewed_at"]
     date_hierarchy = "uploaded_at"
+    list_before_template = "admin_ext/retention_policy.html"
+
+    def retention_policy(self):
+        periods = retention_periods()
+        return (f"Conservation : les documents d'un foyer parti de la commune (date de départ sur sa fiche) sont "
+                f"supprimés, fichiers compris, {periods['documents']} après son départ ; le foyer est anonymisé "
+                f"{periods['households']} après son départ.")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = DocumentReviewForm if obj else DocumentAddForm

@@ -26,7 +26,7 @@ from core.services.accounts import (
 )
 from core.services.certificates import CertificateError, tax_certificates_send
 from core.services.reminders import household_set_reminders
-from core.services.rgpd import household_anonymise, household_export
+from core.services.rgpd import household_anonymise, household_export, retention_periods
 
 
 def _send_to_each(request, guardians, send, *, sent_message, skipped_message):
@@ -99,6 +99,14 @@ class HouseholdAdmin(HistoryAdmin, ImportExportMixin, BaseAdmin):
     import_template_name = "admin_ext/household_import.html"
     actions_detail = ["export_personal_data", "toggle_reminders"]
     actions = ["anonymise_selected", "send_tax_certificates"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "left_on":
+            periods = retention_periods()
+            field.help_text = (f"Ses documents sont supprimés {periods['documents']} après cette date, le foyer est "
+                               f"anonymisé {periods['households']} après.")
+        return field
 
     @action(description="Exporter ses données (RGPD)", icon="download", permissions=["view"])
     def export_personal_data(self, request, object_id):

@@ -4,13 +4,17 @@ that staff have not accepted."""
 
 import datetime
 import hashlib
+import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Child, FamilyAccountRequest, Guardian, Household
 from core.services.accounts import guardian_send_activation, normalize_email
+
+logger = logging.getLogger(__name__)
 
 RATE_WINDOW = datetime.timedelta(hours=1)
 MAX_REQUESTS_PER_ORIGIN = 3
@@ -105,3 +109,29 @@ def account_request_reject(*, family_request: FamilyAccountRequest, reviewer, no
     family_request.save()
     return family_request
 
+
+
+def account_requests_due_for_purge(*, now: datetime.datetime | None = None):
+    """Requests refused, or still unanswered, more than ACCOUNT_REQUEST_RETENTION_DAYS days ago."""
+    limit = (now or timezone.now()) - datetime.timedelta(days=settings.ACCOUNT_REQUEST_RETENTION_DAYS)
+    status = FamilyAccountRequest.Status
+    return FamilyAccountRequest.objects.filter(
+        Q(status=status.REJECTED, decided_at__lt=limit)
+        | Q(status=status.REJECTED, decided_at__isnull=True, created_at__lt=limit)
+        | Q(status=status.PENDING, created_at__lt=limit)
+    )
+
+
+@transaction.atomic
+def account_requests_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the requests refused, or left unanswered, more than ACCOUNT_REQUEST_RETENTION_DAYS
+    days ago: people who never got an account leave no personal data behind. An accepted request
+    became the household and goes with its anonymisation. Returns the count; a rerun deletes nothing."""
+    due = account_requests_due_for_purge(now=now)
+    counts = {value: due.filter(status=value).count() for value in (FamilyAccountRequest.Status.REJECTED,
+                                                                     FamilyAccountRequest.Status.PENDING)}
+    deleted, _ = due.delete()
+    if deleted:
+        logger.info("Demandes de compte famille supprimées : %d refusée(s), %d sans réponse.",
+                    counts[FamilyAccountRequest.Status.REJECTED], counts[FamilyAccountRequest.Status.PENDING])
+    return deleted

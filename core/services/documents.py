@@ -3,10 +3,12 @@ family already holds. Every rule about a document's file lives here, so that enr
 absence certificates and message attachments share it."""
 
 import datetime
+import logging
 import os
 import uuid
 
 import filetype
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +16,9 @@ from django.utils import timezone
 from core.constants import PARIS
 from core.emails import queue_email
 from core.models import DocumentType, Guardian, Household, HouseholdDocument, SchoolYear
+from core.models.documents import add_months
+
+logger = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 # Detected from the content, never from the name or the type the browser claims.
@@ -164,6 +169,30 @@ def documents_delete_files(*, household: Household) -> int:
     HouseholdDocument.objects.filter(pk__in=[d.pk for d in documents]).delete()
     private_files_delete_after_commit(names)
     return len(documents)
+
+
+def documents_retention_limit(*, now: datetime.datetime | None = None) -> datetime.date:
+    """Households that left the town before this day have their documents deleted
+    (DOCUMENT_RETENTION_MONTHS months after the departure)."""
+    today = (now or timezone.now()).astimezone(PARIS).date()
+    return add_months(today, -settings.DOCUMENT_RETENTION_MONTHS)
+
+
+def documents_purge_departed(*, now: datetime.datetime | None = None) -> int:
+    """Delete the documents (files and rows) of every household that left the town more than
+    DOCUMENT_RETENTION_MONTHS months ago, well before its anonymisation; one household per
+    transaction, each logged. A rerun finds nothing left to delete. Returns the count."""
+    limit = documents_retention_limit(now=now)
+    departed = (Household.objects.filter(left_on__lt=limit, documents__isnull=False).distinct()
+                .order_by("pk").only("pk", "reference", "left_on"))
+    total = 0
+    for household in departed:
+        with transaction.atomic():
+            count = documents_delete_files(household=household)
+        logger.info("Documents du foyer %s (parti le %s) supprimés : %d.", household.reference,
+                    household.left_on.isoformat(), count)
+        total += count
+    return total
 
 
 def document_file_response(document, *, download: bool = False):

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from core.models import PublicPage
 from core.constants import PARIS
+from core.services.rgpd import retention_periods
 
 Slug = PublicPage.Slug
 
@@ -90,6 +91,8 @@ Les textes et documents de ce site sont la propriété de [commune], sauf mentio
 ## Durées de conservation
 
 - Les données d'un foyer sont conservées tant qu'il utilise les services ; elles sont anonymisées [durée de conservation] après son départ.
+- Les pièces justificatives (attestations, certificats…) sont supprimées [durée de conservation des documents] après le départ du foyer.
+- Une demande « Créer mon compte famille » refusée ou restée sans réponse est supprimée après [durée de conservation des demandes de compte].
 - Les factures émises et les paiements sont conservés comme l'exigent les règles de la comptabilité publique, même après l'anonymisation du foyer.
 
 ## Destinataires
@@ -124,13 +127,15 @@ def accessibility_status():
 def page_values(page):
     """The values that come from the settings, so a page never states a retention period or a
     contact the configuration contradicts."""
-    years = settings.RGPD_RETENTION_YEARS
+    periods = retention_periods()
     updated = timezone.localtime(page.updated_at, PARIS) if page.updated_at else timezone.localtime(timezone.now(), PARIS)
     missing = "adresse à compléter par la mairie"
     return {
         "[commune]": settings.TOWN_NAME,
         "[état de conformité]": accessibility_status(),
-        "[durée de conservation]": f"{years} an{'s' if years > 1 else ''}",
+        "[durée de conservation]": periods["households"],
+        "[durée de conservation des documents]": periods["documents"],
+        "[durée de conservation des demandes de compte]": periods["account_requests"],
         "[contact de la mairie]": settings.TOWN_CONTACT_EMAIL or missing,
         "[contact DPO]": settings.DPO_CONTACT or missing,
         "[date de mise à jour]": updated.strftime("%d/%m/%Y"),

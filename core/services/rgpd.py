@@ -5,6 +5,7 @@ snapshot and their lines untouched."""
 import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.forms.models import model_to_dict
@@ -17,6 +18,7 @@ from core.models import (
     Conversation,
     EmailLog,
     EnrolmentRequest,
+    FamilyAccountRequest,
     Guardian,
     Household,
     Invoice,
@@ -25,6 +27,19 @@ from core.services.documents import documents_delete_files
 from core.services.messages import conversations_delete
 
 ANONYMOUS = "Anonymisé"
+
+
+def retention_periods() -> dict[str, str]:
+    """The retention periods the settings fix, in French words, so that the privacy page and the
+    staff's screens never state another: households anonymised after RGPD_RETENTION_YEARS, their
+    documents deleted after DOCUMENT_RETENTION_MONTHS, refused or unanswered account requests
+    deleted after ACCOUNT_REQUEST_RETENTION_DAYS."""
+    years, days = settings.RGPD_RETENTION_YEARS, settings.ACCOUNT_REQUEST_RETENTION_DAYS
+    return {
+        "households": f"{years} an{'s' if years > 1 else ''}",
+        "documents": f"{settings.DOCUMENT_RETENTION_MONTHS} mois",
+        "account_requests": f"{days} jour{'s' if days > 1 else ''}",
+    }
 
 
 def _row(obj, exclude=()):
@@ -126,7 +141,7 @@ def households_due_for_anonymisation(*, older_than_years: int, now: datetime.dat
 @transaction.atomic
 def household_anonymise(*, household: Household, now: datetime.datetime | None = None) -> Household:
     """Erase a household's personal data (names, addresses, contacts, logins, notes, diets,
-    emails, documents, messages and their files, change history); bookings, attendance and issued invoices stay for accounting."""
+    emails, documents, messages and their files, the account request it came from and change history); bookings, attendance and issued invoices stay for accounting."""
     now = now or timezone.now()
     household = Household.objects.select_for_update().get(pk=household.pk)
     if household.anonymised_at:
@@ -147,6 +162,8 @@ def household_anonymise(*, household: Household, now: datetime.datetime | None =
         )
     Household.objects.filter(pk=household.pk).update(name=ANONYMOUS, notes="", anonymised_at=now, **blank_address)
     EmailLog.objects.filter(household=household).delete()
+    # The « Créer mon compte famille » request the household came from repeats its names and emails.
+    FamilyAccountRequest.objects.filter(household=household).delete()
     documents_delete_files(household=household)
     conversations_delete(household=household)
     EnrolmentRequest.objects.filter(child__household=household).update(

@@ -37,6 +37,7 @@ WRITABLE = {
     "core.publicpage": "the text of a page the law requires (rendered escaped by public_pages.page_html)",
     "core.documenttype": "reference data (the documents families are asked for)",
     "core.enrolmentcampaign": "reference data (a campaign's dates, services and documents)",
+    "core.enrolmentrequest": "the decision only: request_decide (tests/admin_ext/test_enrolment_requests_admin.py)",
     "core.householddocument": "add: document_upload (save_model); change: document_review (tests/core/test_documents.py)",
     "core.invoicerun": "add only: invoice_run_create (save_model); issuing has its own actions",
     "core.payment": "add only: payment_record_manual (save_related)",

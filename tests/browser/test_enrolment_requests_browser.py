@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from core.models import DocumentType, Enrolment, EnrolmentRequest
 from core.services import enrolment_requests as er
 from tests import factories
-from tests.browser.conftest import assert_no_serious_axe_violations, screenshot
+from tests.browser.conftest import admin_login, assert_no_serious_axe_violations, screenshot
 from tests.browser.test_portal_pages import log_in
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
@@ -98,3 +98,48 @@ def test_a_new_family_asks_for_an_account(request, device, transactional_db):
     expect(page.get_by_role("heading", name="Demande envoyée")).to_be_visible()
     screenshot(page, f"family-account-request-{device}")
     assert FamilyAccountRequest.objects.get().children[0]["birth_date"] == "2021-03-04"
+
+
+def test_a_parent_re_enrols_from_a_phone_with_last_year_form_and_staff_accept_in_the_admin(
+        request, family, campaign, town, gestionnaire, transactional_db):
+    """Re-enrolment: last year's form comes back filled in; the parent corrects it on a phone, adds
+    the insurance and sends; staff accept it from the review page; the enrolment follows."""
+    from core.models import EmailLog, EnrolmentCampaign, RequestedService
+
+    junior = family.children[0]
+    last_year = EnrolmentCampaign.objects.create(
+        school_year=town.school_year, name="Inscriptions 2026-2027",
+        opens_at=campaign.opens_at - datetime.timedelta(days=400), closes_at=campaign.opens_at - datetime.timedelta(days=300))
+    previous = EnrolmentRequest.objects.create(
+        campaign=last_year, child=junior, status=EnrolmentRequest.Status.ACCEPTED, allergies="Arachide",
+        doctor_name="Dr Martin", authorised_people=[{"name": "Mamie Dupont", "phone": "06 11 22 33 44", "relation": ""}])
+    RequestedService.objects.create(request=previous, service=last_year.services.create(activity=town.repas_maternelle))
+
+    page = request.getfixturevalue("phone_page")
+    log_in(page)
+    page.goto("/espace-famille/inscriptions/")
+    page.get_by_role("button", name="Remplir le dossier de Junior").click()
+    expect(page.get_by_label("Allergies")).to_have_value("Arachide")  # last year's form, pre-filled
+    expect(page.get_by_label("Repas maternelle")).to_be_checked()
+    expect(page.locator("#id_authorised_0_name")).to_have_value("Mamie Dupont")
+    page.get_by_label("Allergies").fill("Arachide, kiwi")  # the parent corrects
+    page.get_by_label("Attestation d'assurance").set_input_files(
+        files=[{"name": "assurance.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.get_by_role("button", name="Envoyer le dossier").click()
+    expect(page.get_by_text("Le dossier de Junior est envoyé à la mairie.")).to_be_visible()
+    screenshot(page, "re-enrolment-sent-phone")
+    assert_no_serious_axe_violations(page)
+
+    enrolment_request = EnrolmentRequest.objects.get(campaign=campaign, child=junior)
+    staff = request.getfixturevalue("page")
+    admin_login(staff, gestionnaire.email, next_url=f"/admin/core/enrolmentrequest/{enrolment_request.pk}/change/")
+    expect(staff.get_by_text("Arachide, kiwi").first).to_be_visible()
+    staff.get_by_label("Accepter", exact=True).check()
+    staff.get_by_role("button", name=re.compile("^Enregistrer$")).first.click()
+    expect(staff.get_by_text("la famille est prévenue par email")).to_be_visible()
+    screenshot(staff, "re-enrolment-accepted-admin")
+    enrolment_request.refresh_from_db()
+    assert enrolment_request.status == EnrolmentRequest.Status.ACCEPTED
+    assert Enrolment.objects.filter(child=junior, school_year=campaign.school_year,
+                                    activity=town.repas_maternelle).exists()
+    assert EmailLog.objects.filter(subject="Inscription acceptée : Junior — 2027-2028").exists()

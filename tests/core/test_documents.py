@@ -212,3 +212,66 @@ def test_the_household_page_lists_its_documents(client, family, insurance, staff
     client.force_login(staff_agent)
     page = client.get(reverse("admin:core_household_change", args=[family.household.pk])).content.decode()
     assert "assurance-2026.pdf" in page and reverse("admin:core_householddocument_file", args=[document.pk]) in page
+
+
+# --- Retention: the documents of a departed household ---------------------------------------------
+
+
+def test_documents_of_a_household_gone_longer_than_the_retention_are_deleted_files_and_rows(
+        family, other_family, insurance, settings, django_capture_on_commit_callbacks, caplog):
+    settings.DOCUMENT_RETENTION_MONTHS = 12
+    kept = upload(family.household, insurance)
+    gone = upload(other_family.household, insurance, name="vieux.pdf")
+    other_family.household.left_on = datetime.date(2025, 6, 14)  # 12 months and a day before NOW
+    other_family.household.save()
+    with django_capture_on_commit_callbacks(execute=True), caplog.at_level("INFO", logger="core.services.documents"):
+        assert documents.documents_purge_departed(now=NOW) == 1
+    assert list(HouseholdDocument.objects.all()) == [kept]
+    assert default_storage.exists(kept.file.name) and not default_storage.exists(gone.file.name)
+    assert f"Documents du foyer {other_family.household.reference} (parti le 2025-06-14) supprimés : 1." in caplog.text
+    other_family.household.refresh_from_db()
+    assert other_family.household.anonymised_at is None  # the household itself waits for its anonymisation
+    with django_capture_on_commit_callbacks(execute=True):
+        assert documents.documents_purge_departed(now=NOW) == 0  # a rerun deletes nothing more
+
+
+def test_documents_of_a_household_gone_within_the_retention_or_still_in_town_stay(family, insurance, settings):
+    settings.DOCUMENT_RETENTION_MONTHS = 12
+    upload(family.household, insurance)
+    family.household.left_on = datetime.date(2025, 6, 15)  # exactly 12 months before NOW: not yet
+    family.household.save()
+    assert documents.documents_purge_departed(now=NOW) == 0
+    settings.DOCUMENT_RETENTION_MONTHS = 6
+    assert documents.documents_purge_departed(now=NOW) == 1
+
+
+def test_the_daily_schedule_runs_the_documents_purge(db):
+    from django_q.models import Schedule
+
+    from core import tasks
+
+    schedule = Schedule.objects.get(func="core.tasks.purge_departed_documents")
+    assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
+    assert tasks.purge_departed_documents() == 0
+
+
+def test_the_retention_must_be_shorter_than_the_anonymisation_delay(settings):
+    from core.checks import check_retention_settings
+
+    settings.RGPD_RETENTION_YEARS, settings.DOCUMENT_RETENTION_MONTHS = 5, 12
+    assert check_retention_settings(None) == []
+    settings.DOCUMENT_RETENTION_MONTHS = 60
+    assert [error.id for error in check_retention_settings(None)] == ["core.E006"]
+    settings.DOCUMENT_RETENTION_MONTHS, settings.ACCOUNT_REQUEST_RETENTION_DAYS = 0, 0
+    assert [error.id for error in check_retention_settings(None)] == ["core.E006", "core.E007"]
+
+
+def test_staff_see_the_retention_on_the_documents_list_and_the_departure_date(client, staff_agent, family, settings):
+    settings.DOCUMENT_RETENTION_MONTHS, settings.RGPD_RETENTION_YEARS = 18, 5
+    client.force_login(staff_agent)
+    staff_client = client
+    response = staff_client.get(reverse("admin:core_householddocument_changelist"))
+    assert "supprimés, fichiers compris, 18 mois après son départ" in response.content.decode()
+    response = staff_client.get(reverse("admin:core_household_change", args=[family.household.pk]))
+    assert "Ses documents sont supprimés 18 mois après cette date, le foyer est anonymisé 5 ans après." in (
+        response.content.decode())

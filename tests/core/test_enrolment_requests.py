@@ -221,6 +221,28 @@ def test_each_status_change_emails_the_guardians(campaign, family, town, staff_a
     assert "MON ESPACE" in incomplete.body_html  # the shared layout
 
 
+def test_the_emails_say_what_to_do_next_and_call_a_refusal_reason_a_reason(campaign, family, town, staff_agent,
+                                                                           tmp_path):
+    request = submitted(campaign, family, town)
+    er.request_ask_changes(enrolment_request=request, reviewer=staff_agent, message="Merci d'ajouter le PAI", now=NOW)
+    er.request_submit(enrolment_request=request, guardian=family.parent, now=NOW)
+    er.request_refuse(enrolment_request=request, reviewer=staff_agent, message="Hors secteur", now=NOW)
+    other = submitted(campaign, family, town, child=family.children[1])
+    er.request_accept(enrolment_request=other, reviewer=staff_agent, now=NOW)
+    logs = EmailLog.objects.filter(kind="enrolment_request_status", recipient="parent@example.org")
+    incomplete = logs.get(subject__startswith="Dossier d'inscription à compléter")
+    refused = logs.get(subject__startswith="Inscription refusée")
+    accepted = logs.get(subject__startswith="Inscription acceptée")
+    for log in (incomplete, refused, accepted):
+        (tmp_path / f"{log.subject[:12]}.html").write_text(log.body_html)
+    assert "Corrigez-le dans « Mes inscriptions », puis envoyez-le de nouveau." in incomplete.body_text
+    assert "Message de la mairie :\nMerci d'ajouter le PAI" in incomplete.body_text
+    assert "Motif du refus :\nHors secteur" in refused.body_text and "Motif du refus" in refused.body_html
+    assert "Message de la mairie" not in refused.body_text
+    assert "est acceptée pour les prestations ci-dessous." in accepted.body_text
+    assert "Prestations :\n- Repas" in accepted.body_text and "Prestations demandées" not in accepted.body_text
+
+
 def test_re_enrolment_is_prefilled_from_last_year_request(campaign, family, town, staff_agent):
     last = submitted(campaign, family, town)
     EnrolmentRequest.objects.filter(pk=last.pk).update(doctor_name="Dr Martin", photo_consent=True,

@@ -107,3 +107,56 @@ def test_a_request_with_a_known_email_is_not_accepted_twice(client, family, gest
     with pytest.raises(ar.AccountRequestError, match="Adresse déjà connue : parent@example.org"):
         ar.account_request_accept(family_request=FamilyAccountRequest.objects.get(), reviewer=gestionnaire)
     assert Household.objects.count() == 1
+
+
+# --- Retention: no personal data left behind by people who never got an account --------------------
+
+
+def _request(created_at, status="pending", decided_at=None, name="Martin"):
+    return FamilyAccountRequest.objects.create(
+        family_name=name, address_line1="3 rue des Lilas", postal_code="44000", city="Valbourg",
+        guardians=[{"first_name": "Léa", "last_name": name, "email": f"{name.lower()}@example.org"}],
+        children=[{"first_name": "Tom", "last_name": name, "birth_date": "2021-03-04", "grade": "MS"}],
+        client_key="x", created_at=created_at, status=status, decided_at=decided_at)
+
+
+def test_refused_and_long_unanswered_requests_are_deleted_after_the_retention(db, settings, caplog):
+    settings.ACCOUNT_REQUEST_RETENTION_DAYS = 90
+    old, recent = NOW - datetime.timedelta(days=91), NOW - datetime.timedelta(days=89)
+    _request(old, name="Oublie")                                                  # unanswered for 91 days: deleted
+    _request(old, status="rejected", decided_at=old, name="Refuse")               # refused 91 days ago: deleted
+    _request(old, status="rejected", decided_at=recent, name="Refusetard")         # refused 89 days ago: kept
+    _request(recent, name="Recente")                                              # sent 89 days ago: kept
+    _request(old, status="accepted", decided_at=old, name="Acceptee")  # became a household: kept
+    with caplog.at_level("INFO", logger="core.services.account_requests"):
+        assert ar.account_requests_purge(now=NOW) == 2
+    assert sorted(FamilyAccountRequest.objects.values_list("family_name", flat=True)) == [
+        "Acceptee", "Recente", "Refusetard"]
+    assert "1 refusée(s), 1 sans réponse" in caplog.text
+    assert ar.account_requests_purge(now=NOW) == 0  # a rerun deletes nothing more
+
+
+def test_the_daily_schedule_runs_the_account_requests_purge(db):
+    from django_q.models import Schedule
+
+    from core import tasks
+
+    schedule = Schedule.objects.get(func="core.tasks.purge_account_requests")
+    assert schedule.schedule_type == Schedule.DAILY and schedule.repeats == -1
+    assert tasks.purge_account_requests() == 0
+
+
+def test_anonymising_a_household_deletes_the_request_it_came_from(client, db, gestionnaire):
+    from core.services.rgpd import household_anonymise
+
+    client.post(URL, form())
+    household = ar.account_request_accept(family_request=FamilyAccountRequest.objects.get(), reviewer=gestionnaire)
+    household_anonymise(household=household)
+    assert not FamilyAccountRequest.objects.exists()
+
+
+def test_staff_see_how_long_requests_are_kept(client, gestionnaire, settings):
+    settings.ACCOUNT_REQUEST_RETENTION_DAYS = 60
+    client.force_login(gestionnaire)
+    page = client.get(reverse("admin:core_familyaccountrequest_changelist")).content.decode()
+    assert "une demande refusée, ou restée sans réponse, est supprimée 60 jours après son refus ou son envoi" in page

@@ -28,6 +28,8 @@ def test_privacy_page_states_the_configured_retention_and_contacts(db, settings)
     settings.DPO_CONTACT = "dpo@saint-clair.example"
     html = page_html(public_page_get(slug="donnees-personnelles"))
     assert "anonymisées 3 ans après son départ" in html
+    assert "supprimées 12 mois après le départ du foyer" in html  # DOCUMENT_RETENTION_MONTHS
+    assert "sans réponse est supprimée après 90 jours" in html  # ACCOUNT_REQUEST_RETENTION_DAYS
     assert "Mairie de Saint-Clair est responsable" in html
     assert "dpo@saint-clair.example" in html
     assert "[" not in html.replace("[commune]", "")  # every placeholder replaced
@@ -105,3 +107,22 @@ def test_staff_edit_a_page_but_cannot_add_or_delete_one(admin_client):
     assert admin_client.get(reverse("admin:core_publicpage_add")).status_code == 403
     assert admin_client.get(reverse("admin:core_publicpage_delete", args=[page.pk])).status_code == 403
     assert "Éditeur : la commune." in admin_client.get(reverse("portail:legal_notice")).text
+
+
+def test_a_privacy_page_installed_earlier_gains_the_new_retention_periods(db):
+    """Migration 0022 adds the documents' and account requests' periods to a page already installed."""
+    import importlib
+
+    from core.services.public_pages import DEFAULT_PAGES
+
+    migration = importlib.import_module("core.migrations.0022_retention_schedules")
+    default = DEFAULT_PAGES[PublicPage.Slug.PRIVACY][1]
+    assert migration.NEW_LINES + migration.INVOICES_LINE in default
+    PublicPage.objects.update_or_create(slug="donnees-personnelles", defaults={
+        "title": "Données personnelles", "body": default.replace(migration.NEW_LINES, "")})
+    from django.apps import apps
+
+    migration.state_retention_on_privacy_page(apps, None)
+    assert PublicPage.objects.get(slug="donnees-personnelles").body == default
+    migration.state_retention_on_privacy_page(apps, None)  # twice: unchanged
+    assert PublicPage.objects.get(slug="donnees-personnelles").body == default
