@@ -338,7 +338,7 @@ class InvoiceAdmin(StoredPdfMixin, ExportMixin, BaseAdmin):
     ]
 
     def get_export_queryset(self, request):
-        return super().get_export_queryset(request).select_related("regie").with_balance()
+        return super().get_export_queryset(request).select_related("regie").with_balance().with_fees()
 
     def has_add_permission(self, request):
         return False
