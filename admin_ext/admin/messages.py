@@ -7,6 +7,7 @@ from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
+from admin_ext.admin.dialogs import confirm_dialog
 from core.models import Conversation, Message
 from core.services import messages as family_messages
 
@@ -44,10 +45,6 @@ class ReplyForm(BaseDialogForm):
     body = forms.CharField(label="Réponse", max_length=family_messages.MAX_BODY, widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class ConfirmForm(BaseDialogForm):
-    pass
-
-
 @admin.register(Conversation)
 class ConversationAdmin(BaseAdmin):
     """Read a family's thread, answer it, take it, close it; a conversation is never edited."""
@@ -76,20 +73,20 @@ class ConversationAdmin(BaseAdmin):
         return request.user.has_perm("core.change_conversation")
 
     @action(description="Répondre", url_path="repondre", permissions=["reply"], icon="reply", variant=ActionVariant.PRIMARY,
-            dialog={"title": "Répondre à la famille", "description": "La famille reçoit un email qui l'invite à lire la réponse "
-                    "dans son Espace Famille (sans le contenu du message).", "form_class": ReplyForm, "form_submit_text": "Envoyer"})
+            dialog=confirm_dialog("Répondre à la famille", "Envoyer", "La famille reçoit un email qui l'invite à lire la "
+                                  "réponse dans son Espace Famille (sans le contenu du message).", ReplyForm))
     def reply(self, request, form, object_id):
         family_messages.message_from_staff(user=request.user, conversation_id=int(object_id), body=form.cleaned_data["body"])
         return self._done(request, object_id, "Réponse envoyée ; la famille est prévenue par email.")
 
     @action(description="M'attribuer", url_path="attribuer", permissions=["reply"], icon="person_add",
-            dialog={"title": "M'attribuer cette conversation", "form_class": ConfirmForm, "form_submit_text": "M'attribuer"})
+            dialog=confirm_dialog("M'attribuer cette conversation", "M'attribuer"))
     def assign_to_me(self, request, form, object_id):
         family_messages.conversation_assign(conversation_id=int(object_id), user=request.user)
         return self._done(request, object_id, "Conversation attribuée.")
 
     @action(description="Clôturer", url_path="cloturer", permissions=["reply"], icon="done_all",
-            dialog={"title": "Clôturer la conversation", "form_class": ConfirmForm, "form_submit_text": "Clôturer"})
+            dialog=confirm_dialog("Clôturer la conversation", "Clôturer"))
     def close(self, request, form, object_id):
         family_messages.conversation_close(conversation_id=int(object_id))
         return self._done(request, object_id, "Conversation clôturée.")

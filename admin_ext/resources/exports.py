@@ -4,6 +4,7 @@
 from import_export import fields, resources, widgets
 
 from admin_ext.resources.widgets import OuiNonWidget
+from core.constants import CENT
 from core.models import Booking, DebitBatch, Invoice, Mandate, Payment
 
 
@@ -60,6 +61,9 @@ class InvoiceResource(resources.ModelResource):
 
     def dehydrate_total(self, invoice):
         return invoice.total
+
+    def dehydrate_fees(self, invoice):
+        return invoice.fees_total.quantize(CENT)
 
     def dehydrate_credited(self, invoice):
         return invoice.credited_amount
