@@ -22,7 +22,7 @@ from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.admin.dialogs import confirm_dialog
 from admin_ext.formatting import euros
 from admin_ext.resources import DebitBatchResource, MandateResource
-from core.models import DebitBatch, DirectDebit, Mandate
+from core.models import DebitBatch, DirectDebit, InvoiceLine, Mandate
 from core.services import direct_debit, mandates
 
 MANAGE_BATCHES = "core.manage_debitbatch"
@@ -329,9 +329,9 @@ class DirectDebitAdmin(BaseAdmin):
     date_hierarchy = "debit_date"
     actions_detail = ["record_reject"]
     fields = [("invoice", "mandate", "batch"), ("amount", "debit_date", "sequence_type"), ("status", "end_to_end_id"),
-              ("reject_label", "reject_fee", "rejected_at"), "payment"]
+              ("reject_label", "reject_fee", "rejected_at"), ("fee_billed_on", "payment")]
     readonly_fields = ["invoice", "mandate", "batch", "amount", "debit_date", "sequence_type", "status", "end_to_end_id",
-                       "reject_label", "reject_fee", "rejected_at", "payment"]
+                       "reject_label", "reject_fee", "rejected_at", "fee_billed_on", "payment"]
 
     def has_add_permission(self, request):
         return False
@@ -359,6 +359,16 @@ class DirectDebitAdmin(BaseAdmin):
         if not obj.reject_code:
             return "—"
         return f"{obj.reject_code} — {direct_debit.REJECT_REASONS.get(obj.reject_code, '')}"
+
+    @display(description="Frais facturés sur")
+    def fee_billed_on(self, obj):
+        if not obj.reject_fee:
+            return "—"
+        line = InvoiceLine.objects.select_related("invoice").filter(rejected_debit=obj).first()
+        if line is None:
+            return "la prochaine facture du foyer"
+        invoice = line.invoice
+        return str(invoice) if invoice.is_issued else f"{invoice} (campagne en brouillon)"
 
     def has_record_reject_permission(self, request, object_id=None):
         if not request.user.has_perm("core.change_directdebit"):

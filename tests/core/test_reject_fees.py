@@ -171,3 +171,12 @@ def test_a_fee_line_needs_no_child_and_an_activity_line_needs_both(rejected, fam
         invoice=invoice, kind=InvoiceLine.Kind.REJECT_FEE, rejected_debit=rejected, label="Frais", quantity=1,
         unit_price=FEE, amount=FEE,
     )
+
+
+def test_staff_see_where_the_fee_is_billed(december, rejected, town, client, administrateur, django_capture_on_commit_callbacks):
+    client.force_login(administrateur)
+    url = reverse("admin:core_directdebit_change", args=[rejected.pk])
+    assert "la prochaine facture du foyer" in client.get(url).text
+    run = issue(make_run(town.regie, DECEMBER, django_capture_on_commit_callbacks), django_capture_on_commit_callbacks)
+    invoice = run.invoices.get(household=december.household)
+    assert f"Facture n° {invoice.number}" in client.get(url).text
