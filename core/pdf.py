@@ -76,4 +76,12 @@ def render_certificate_pdf(template, *, household, payer_name, payer_address, **
 
 
 def render_mandate_pdf(mandate):
-    return render_pdf("invoices/mandate.html", {"mandate": mandate, "regie": mandate.regie, "payer_name": mandate.holder_name})
+    """The SEPA mandate: the debtor's name and address are mandatory on it (the household's billing
+    address, as on its invoices)."""
+    from core.services.billing import payer_snapshot
+
+    address = payer_snapshot(mandate.household)["payer_address"]
+    return render_pdf(
+        "invoices/mandate.html",
+        {"mandate": mandate, "regie": mandate.regie, "payer_name": mandate.holder_name, "payer_address": address},
+    )

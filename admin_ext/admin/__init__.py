@@ -13,6 +13,7 @@ from admin_ext.admin import (  # noqa: F401
     emails,
     enrolment_requests,
     households,
+    invoices,
     leisure,
     messages,
     news,

@@ -1,7 +1,12 @@
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import FileResponse, Http404
+from django.urls import path, reverse
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.decorators import display
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from core.models.fields import ChoiceSetField
@@ -65,3 +70,32 @@ class ReadOnlyTabularInline(TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class StoredPdfMixin:
+    """Staff download an issued document's PDF through the admin, streamed from the default
+    storage whatever it is: nobody serves /media/, and a bucket's objects are private."""
+
+    pdf_filename_prefix = ""
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view(self.pdf_view)
+        return [path("<path:object_id>/pdf/", view, name=f"{opts.app_label}_{opts.model_name}_pdf")] + super().get_urls()
+
+    def pdf_view(self, request, object_id):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None or not obj.pdf:
+            raise Http404("PDF pas encore disponible")
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        return FileResponse(obj.pdf.open("rb"), as_attachment=True, content_type="application/pdf",
+                            filename=f"{self.pdf_filename_prefix}-{obj.number}.pdf")
+
+    @display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf:
+            return "—"
+        opts = self.model._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_pdf", args=[obj.pk])
+        return format_html('<a href="{}">Télécharger</a>', url)

@@ -19,10 +19,10 @@ from unfold.enums import ActionVariant
 from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
-from admin_ext.admin.billing import ConfirmForm
+from admin_ext.admin.dialogs import confirm_dialog
 from admin_ext.formatting import euros
 from admin_ext.resources import DebitBatchResource, MandateResource
-from core.models import DebitBatch, DirectDebit, Mandate
+from core.models import DebitBatch, DirectDebit, InvoiceLine, Mandate
 from core.services import direct_debit, mandates
 
 MANAGE_BATCHES = "core.manage_debitbatch"
@@ -129,11 +129,10 @@ class MandateAdmin(ExportMixin, BaseAdmin):
     @action(
         description="Valider le mandat", url_path="valider", permissions=["validate_mandate"], icon="verified",
         variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": "Valider le mandat signé",
-            "description": "Le prélèvement s'appliquera aux factures de la prochaine campagne émise.",
-            "form_class": ValidateMandateForm, "form_submit_text": "Valider",
-        },
+        dialog=confirm_dialog(
+            "Valider le mandat signé", "Valider",
+            "Le prélèvement s'appliquera aux factures de la prochaine campagne émise.", ValidateMandateForm,
+        ),
     )
     def validate_mandate(self, request, form, object_id):
         return self._act(
@@ -144,11 +143,10 @@ class MandateAdmin(ExportMixin, BaseAdmin):
 
     @action(
         description="Changer de compte", url_path="modifier-compte", permissions=["amend_mandate"], icon="edit",
-        dialog={
-            "title": "Changer le compte prélevé",
-            "description": "Le mandat garde sa référence (RUM) ; le prochain fichier transmet la modification à la banque.",
-            "form_class": AmendMandateForm, "form_submit_text": "Enregistrer",
-        },
+        dialog=confirm_dialog(
+            "Changer le compte prélevé", "Enregistrer",
+            "Le mandat garde sa référence (RUM) ; le prochain fichier transmet la modification à la banque.", AmendMandateForm,
+        ),
     )
     def amend_mandate(self, request, form, object_id):
         return self._act(
@@ -162,11 +160,10 @@ class MandateAdmin(ExportMixin, BaseAdmin):
     @action(
         description="Révoquer", url_path="revoquer", permissions=["revoke_mandate"], icon="block",
         variant=ActionVariant.DANGER,
-        dialog={
-            "title": "Révoquer le mandat",
-            "description": "Les prélèvements non encore transmis sont annulés : ces factures se paieront en ligne ou en mairie.",
-            "form_class": ReasonForm, "form_submit_text": "Révoquer",
-        },
+        dialog=confirm_dialog(
+            "Révoquer le mandat", "Révoquer",
+            "Les prélèvements non encore transmis sont annulés : ces factures se paieront en ligne ou en mairie.", ReasonForm,
+        ),
     )
     def revoke_mandate(self, request, form, object_id):
         return self._act(
@@ -253,12 +250,11 @@ class DebitBatchAdmin(ExportMixin, BaseAdmin):
     @action(
         description="Générer un fichier de prélèvements", url_path="generer", permissions=["generate_batch"],
         icon="note_add", variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": "Générer le fichier pain.008",
-            "description": "Tous les prélèvements prévus de la régie à cette date, un lot par type de séquence "
-            "(premier, récurrent). Le fichier est vérifié avec le schéma pain.008.",
-            "form_class": GenerateBatchForm, "form_submit_text": "Générer",
-        },
+        dialog=confirm_dialog(
+            "Générer le fichier pain.008", "Générer",
+            "Tous les prélèvements prévus de la régie à cette date, un lot par type de séquence "
+            "(premier, récurrent). Le fichier est vérifié avec le schéma pain.008.", GenerateBatchForm,
+        ),
     )
     def generate_batch(self, request, form):
         try:
@@ -282,11 +278,10 @@ class DebitBatchAdmin(ExportMixin, BaseAdmin):
 
     @action(
         description="Marquer transmis", url_path="transmis", permissions=["mark_sent"], icon="send",
-        dialog={
-            "title": "Fichier transmis à la banque",
-            "description": "Les factures du lot passent « Prélèvement en cours ».",
-            "form_class": ConfirmForm, "form_submit_text": "Marquer transmis",
-        },
+        dialog=confirm_dialog(
+            "Fichier transmis à la banque", "Marquer transmis",
+            "Les factures du lot passent « Prélèvement en cours ».",
+        ),
     )
     def mark_sent(self, request, form, object_id):
         return self._act(
@@ -297,12 +292,11 @@ class DebitBatchAdmin(ExportMixin, BaseAdmin):
     @action(
         description="Confirmer l'encaissement", url_path="confirmer", permissions=["confirm_batch"], icon="task_alt",
         variant=ActionVariant.PRIMARY,
-        dialog={
-            "title": "Confirmer l'encaissement du lot",
-            "description": "Chaque prélèvement non rejeté devient un paiement « Prélèvement » et sa facture est payée. "
+        dialog=confirm_dialog(
+            "Confirmer l'encaissement du lot", "Confirmer",
+            "Chaque prélèvement non rejeté devient un paiement « Prélèvement » et sa facture est payée. "
             "Un rejet reçu ensuite peut toujours être saisi sur le prélèvement.",
-            "form_class": ConfirmForm, "form_submit_text": "Confirmer",
-        },
+        ),
     )
     def confirm_batch(self, request, form, object_id):
         return self._act(
@@ -335,9 +329,9 @@ class DirectDebitAdmin(BaseAdmin):
     date_hierarchy = "debit_date"
     actions_detail = ["record_reject"]
     fields = [("invoice", "mandate", "batch"), ("amount", "debit_date", "sequence_type"), ("status", "end_to_end_id"),
-              ("reject_label", "reject_fee", "rejected_at"), "payment"]
+              ("reject_label", "reject_fee", "rejected_at"), ("fee_billed_on", "payment")]
     readonly_fields = ["invoice", "mandate", "batch", "amount", "debit_date", "sequence_type", "status", "end_to_end_id",
-                       "reject_label", "reject_fee", "rejected_at", "payment"]
+                       "reject_label", "reject_fee", "rejected_at", "fee_billed_on", "payment"]
 
     def has_add_permission(self, request):
         return False
@@ -366,6 +360,16 @@ class DirectDebitAdmin(BaseAdmin):
             return "—"
         return f"{obj.reject_code} — {direct_debit.REJECT_REASONS.get(obj.reject_code, '')}"
 
+    @display(description="Frais facturés sur")
+    def fee_billed_on(self, obj):
+        if not obj.reject_fee:
+            return "—"
+        line = InvoiceLine.objects.select_related("invoice").filter(rejected_debit=obj).first()
+        if line is None:
+            return "la prochaine facture du foyer"
+        invoice = line.invoice
+        return str(invoice) if invoice.is_issued else f"{invoice} (campagne en brouillon)"
+
     def has_record_reject_permission(self, request, object_id=None):
         if not request.user.has_perm("core.change_directdebit"):
             return False
@@ -375,12 +379,12 @@ class DirectDebitAdmin(BaseAdmin):
     @action(
         description="Enregistrer un rejet", url_path="rejet", permissions=["record_reject"], icon="report",
         variant=ActionVariant.DANGER,
-        dialog={
-            "title": "Enregistrer le rejet de la banque",
-            "description": "La facture redevient payable en ligne ; la famille reçoit un email avec le motif. "
-            "Les frais de rejet de la régie s'appliquent ; le mandat est suspendu au-delà du nombre de rejets permis.",
-            "form_class": RejectForm, "form_submit_text": "Enregistrer le rejet",
-        },
+        dialog=confirm_dialog(
+            "Enregistrer le rejet de la banque", "Enregistrer le rejet",
+            "La facture redevient payable en ligne ; la famille reçoit un email avec le motif. Les frais de rejet "
+            "de la régie (sauf erreur du créancier : AG02, AM05, BE05) figureront sur la prochaine facture du foyer ; "
+            "le mandat est suspendu au-delà du nombre de rejets permis.", RejectForm,
+        ),
     )
     def record_reject(self, request, form, object_id):
         try:

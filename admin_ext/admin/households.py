@@ -16,7 +16,7 @@ from unfold.decorators import action, display
 from unfold.forms import BaseDialogForm
 
 from admin_ext.admin.base import BaseAdmin, HistoryAdmin
-from admin_ext.admin.billing import confirm_dialog
+from admin_ext.admin.dialogs import confirm_dialog
 from admin_ext.resources import HouseholdResource, household_template_dataset
 from core.models import Child, Guardian, Household, HouseholdDocument, QuotientFamilial
 from core.services.accounts import (

@@ -12,10 +12,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html_join
 from unfold.decorators import action, display
 from unfold.enums import ActionVariant
-from unfold.forms import BaseDialogForm
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
+from admin_ext.admin.dialogs import confirm_dialog
 from core.forms import MessageFilesField
 from core.models import Conversation, Message, MessageAttachment
 from core.services import messages as family_messages
@@ -77,10 +77,6 @@ class MessageInline(ReadOnlyTabularInline):
 class ReplyForm(forms.Form):
     body = forms.CharField(label="Réponse", max_length=family_messages.MAX_BODY, widget=UnfoldAdminTextareaWidget(attrs={"rows": 8}))
     files = MessageFilesField()
-
-
-class ConfirmForm(BaseDialogForm):
-    pass
 
 
 @admin.register(Conversation)
@@ -152,13 +148,13 @@ class ConversationAdmin(BaseAdmin):
         return TemplateResponse(request, "admin/core/conversation/reply.html", context)
 
     @action(description="M'attribuer", url_path="attribuer", permissions=["reply"], icon="person_add",
-            dialog={"title": "M'attribuer cette conversation", "form_class": ConfirmForm, "form_submit_text": "M'attribuer"})
+            dialog=confirm_dialog("M'attribuer cette conversation", "M'attribuer"))
     def assign_to_me(self, request, form, object_id):
         family_messages.conversation_assign(conversation_id=int(object_id), user=request.user)
         return self._done(request, object_id, "Conversation attribuée.")
 
     @action(description="Clôturer", url_path="cloturer", permissions=["reply"], icon="done_all",
-            dialog={"title": "Clôturer la conversation", "form_class": ConfirmForm, "form_submit_text": "Clôturer"})
+            dialog=confirm_dialog("Clôturer la conversation", "Clôturer"))
     def close(self, request, form, object_id):
         family_messages.conversation_close(conversation_id=int(object_id))
         return self._done(request, object_id, "Conversation clôturée.")

@@ -19,7 +19,7 @@ from unfold.enums import ActionVariant
 
 from admin_ext.admin.base import BaseAdmin, ReadOnlyTabularInline
 from admin_ext.resources import PaymentResource
-from admin_ext.admin.billing import confirm_dialog
+from admin_ext.admin.dialogs import confirm_dialog
 from admin_ext.formatting import euros
 from core.models import Invoice, Payment, PaymentAllocation, PaymentEvent
 from core.services import payments

@@ -4,6 +4,7 @@
 from import_export import fields, resources, widgets
 
 from admin_ext.resources.widgets import OuiNonWidget
+from core.constants import CENT
 from core.models import Booking, DebitBatch, Invoice, Mandate, Payment
 
 
@@ -34,7 +35,7 @@ class BookingResource(resources.ModelResource):
 
 class InvoiceResource(resources.ModelResource):
     """Invoices as listed (filter on a month, a status or « à encaisser » first): export only.
-    Amounts come from Invoice.objects.with_balance() (InvoiceAdmin.get_export_queryset)."""
+    Amounts come from Invoice.objects.with_balance().with_fees() (InvoiceAdmin.get_export_queryset)."""
 
     number = fields.Field(attribute="number", column_name="numero")
     household = fields.Field(attribute="household_reference", column_name="foyer")
@@ -47,6 +48,7 @@ class InvoiceResource(resources.ModelResource):
     due_date = fields.Field(attribute="due_date", column_name="echeance", widget=widgets.DateWidget("%d/%m/%Y"))
     total = fields.Field(attribute="total", column_name="total", widget=widgets.DecimalWidget())
     paid = fields.Field(attribute="paid_amount", column_name="paye", widget=widgets.DecimalWidget())
+    fees = fields.Field(attribute="fees_total", column_name="dont_frais_rejet", widget=widgets.DecimalWidget())
     credited = fields.Field(attribute="credited_total", column_name="avoirs", widget=widgets.DecimalWidget())
     balance = fields.Field(column_name="reste_du", widget=widgets.DecimalWidget())
     status = fields.Field(column_name="etat")
@@ -54,11 +56,14 @@ class InvoiceResource(resources.ModelResource):
     class Meta:
         model = Invoice
         fields = ["number", "household", "payer", "payer_email", "regie", "period_start", "period_end", "issue_date",
-                  "due_date", "total", "paid", "credited", "balance", "status"]
+                  "due_date", "total", "fees", "paid", "credited", "balance", "status"]
         export_order = fields
 
     def dehydrate_total(self, invoice):
         return invoice.total
+
+    def dehydrate_fees(self, invoice):
+        return invoice.fees_total.quantize(CENT)
 
     def dehydrate_credited(self, invoice):
         return invoice.credited_amount

@@ -128,6 +128,14 @@ class InvoiceQuerySet(models.QuerySet):
             awaited_debit_on=Subquery(awaited.values("debit_date")[:1]),
         )
 
+    def with_fees(self):
+        """Annotate `fees_total`: what the invoice bills in fees (a rejected debit's fee), not
+        activities."""
+        fees = InvoiceLine.objects.filter(invoice=OuterRef("pk"), kind=InvoiceLine.Kind.REJECT_FEE).order_by()
+        return self.annotate(
+            fees_total=Coalesce(Subquery(fees.values("invoice").annotate(s=Sum("amount")).values("s")), ZERO, output_field=MONEY)
+        )
+
     def locked_with_balance(self):
         """Lock these invoices (in pk order, so two settlements never deadlock), then read them
         with their balance: the sums are read after the lock, so a settlement committed meanwhile
@@ -301,11 +309,26 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    """One child × activity × unit price of an invoice, with the days it covers."""
+    """One line of an invoice: a child × activity × unit price with the days it covers, or a fee
+    billed to the household (a rejected direct debit's fee), which has neither child nor activity."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY = "activity", "Prestation"
+        REJECT_FEE = "reject_fee", "Frais de rejet de prélèvement"
 
     invoice = models.ForeignKey(Invoice, verbose_name="facture", on_delete=models.CASCADE, related_name="lines")
-    child = models.ForeignKey("core.Child", verbose_name="enfant", on_delete=models.PROTECT, related_name="+")
-    activity = models.ForeignKey("core.Activity", verbose_name="prestation", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("nature", max_length=12, choices=Kind.choices, default=Kind.ACTIVITY)
+    child = models.ForeignKey(
+        "core.Child", verbose_name="enfant", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    activity = models.ForeignKey(
+        "core.Activity", verbose_name="prestation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # The rejected debit whose fee this line bills: a fee is billed on one line only.
+    rejected_debit = models.OneToOneField(
+        "core.DirectDebit", verbose_name="prélèvement rejeté", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="fee_line",
+    )
     label = models.CharField("libellé", max_length=250)
     is_unbooked = models.BooleanField("présences sans réservation", default=False)
     dates = models.JSONField("jours facturés", default=list)
@@ -318,10 +341,23 @@ class InvoiceLine(models.Model):
         verbose_name = "ligne de facture"
         verbose_name_plural = "lignes de facture"
         ordering = ["invoice", "position"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="invoiceline_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="invoiceline_amount_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="activity", child__isnull=False, activity__isnull=False, rejected_debit__isnull=True)
+                    | Q(kind="reject_fee", child__isnull=True, activity__isnull=True, rejected_debit__isnull=False)
+                ),
+                name="invoiceline_kind_consistent",
+            ),
+        ]
 
     def __str__(self):
         return self.label
+
+    @property
+    def is_fee(self):
+        return self.kind != self.Kind.ACTIVITY
 
     @property
     def dates_label(self):

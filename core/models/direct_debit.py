@@ -101,6 +101,11 @@ class Mandate(models.Model):
         return mask_iban(self.iban)
 
     @property
+    def iban_grouped(self):
+        """The whole IBAN in groups of four, as on a RIB, for the mandate the parent signs."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+    @property
     def is_live(self):
         return self.status in self.LIVE_STATUSES
 

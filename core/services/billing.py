@@ -20,6 +20,7 @@ from django.db.models import Q
 from core.constants import CENT
 from core.models import Attendance, Booking, Household, QuotientBracket, Regie, Tariff
 from core.services.calendar import ServiceCalendar
+from core.services.reject_fees import households_with_unbilled_reject_fees
 
 
 class BillingError(Exception):
@@ -39,6 +40,8 @@ class LineDraft:
     unit_price: Decimal
     is_unbooked: bool
     dates: list = field(default_factory=list)
+    kind = "activity"  # InvoiceLine.Kind.ACTIVITY
+    rejected_debit_id = None
 
     @property
     def quantity(self):
@@ -182,14 +185,18 @@ def _household_lines(*, household, bookings, attendances, prices, service_calend
 
 
 def households_to_bill(*, regie: Regie, month: datetime.date) -> list[int]:
-    """Ids of the households with a booking or an attendance in `regie`'s activities that month."""
+    """Ids of the households with a booking or an attendance in `regie`'s activities that month,
+    or a direct-debit reject fee of the régie not billed yet."""
 
     start, end = month_bounds(month)
     in_month = Q(date__gte=start, date__lte=end, activity__regie=regie)
     booked = Booking.objects.active().filter(in_month).values("child__household")
     attended = Attendance.objects.filter(in_month).values("child__household")
+    fees = households_with_unbilled_reject_fees(regie=regie)
     return list(
-        Household.objects.filter(Q(pk__in=booked) | Q(pk__in=attended)).order_by("reference").values_list("pk", flat=True)
+        Household.objects.filter(Q(pk__in=booked) | Q(pk__in=attended) | Q(pk__in=fees))
+        .order_by("reference")
+        .values_list("pk", flat=True)
     )
 
 

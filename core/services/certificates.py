@@ -140,7 +140,7 @@ def _childcare_shares(invoice_ids):
             continue
         per_child = defaultdict(lambda: ZERO)
         for line, amount in net_lines:
-            if line.activity.kind == Activity.Kind.CHILDCARE:
+            if not line.is_fee and line.activity.kind == Activity.Kind.CHILDCARE:
                 per_child[line.child_id] += amount
         shares[invoice.pk] = {child_id: amount / net_total for child_id, amount in per_child.items()}
     return shares
@@ -190,7 +190,7 @@ def attendance_attestation_compute(*, household: Household, start: datetime.date
     )
     days = defaultdict(set)
 
-    for line in InvoiceLine.objects.filter(invoice__in=lines).select_related("child", "activity"):
+    for line in InvoiceLine.objects.filter(invoice__in=lines, kind=InvoiceLine.Kind.ACTIVITY).select_related("child", "activity"):
         for text in line.dates:
             day = datetime.date.fromisoformat(text)
             if start <= day <= end and (line.child_id, line.activity_id, day) not in absent:

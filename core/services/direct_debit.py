@@ -17,6 +17,7 @@ from core.emails import queue_email
 from core.models import DebitBatch, DirectDebit, Invoice, Mandate, Payment, PaymentAllocation, Regie, User
 from core.services.invoicing import invoice_settle
 from core.services.mandates import _same_bank
+from core.services.reject_fees import reject_fee_for
 
 PAIN_SCHEMA = "pain.008.001.02"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{PAIN_SCHEMA}"
@@ -231,8 +232,8 @@ def direct_debit_reject(
     *, debit_id: int, code: str, by: User | None = None, now: datetime.datetime | None = None
 ) -> DirectDebit:
     """The bank rejected or returned one debit: the invoice is « à payer » again and offered for
-    card payment (a collected debit's payment is refused), the régie's fee is noted, the family is
-    told why by email, and the mandate is suspended after the régie's number of rejects."""
+    card payment (a collected debit's payment is refused), the régie's fee is noted for the next
+    invoice (core.services.reject_fees), the family is told why by email, and the mandate is suspended after the régie's number of rejects."""
     now = now or timezone.now()
     if code not in REJECT_REASONS:
         raise DirectDebitError("Motif de rejet inconnu.")
@@ -248,7 +249,7 @@ def direct_debit_reject(
     mandate = Mandate.objects.select_for_update().get(pk=debit.mandate_id)
     regie = mandate.regie
     debit.status, debit.reject_code, debit.rejected_at = DirectDebit.Status.REJECTED, code, now
-    debit.reject_fee = regie.sepa_reject_fee
+    debit.reject_fee = reject_fee_for(regie=regie, code=code)  # billed on the next invoice
     debit.save(update_fields=["status", "reject_code", "rejected_at", "reject_fee"])
     # Leave « Prélèvement en cours » first, so the settlement decides from the money alone.
     Invoice.objects.filter(pk=debit.invoice_id, status=Invoice.Status.DIRECT_DEBIT_IN_PROGRESS).update(

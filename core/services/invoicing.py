@@ -37,6 +37,7 @@ from core.services.billing import (
 )
 from core.services.calendar import ServiceCalendar
 from core.services.mandates import direct_debits_schedule
+from core.services.reject_fees import reject_fee_lines
 
 logger = logging.getLogger("core.invoicing")
 
@@ -106,11 +107,16 @@ def invoice_run_compute(*, run_id: int) -> InvoiceRun | None:
                 if not locked.exists():
                     return None  # discarded or recomputed meanwhile
                 done = set(run.invoices.filter(household_id__in=chunk).values_list("household_id", flat=True))
-                households = Household.objects.filter(pk__in=chunk).exclude(pk__in=done).prefetch_related("quotients")
+                households = list(
+                    Household.objects.filter(pk__in=chunk).exclude(pk__in=done).prefetch_related("quotients").order_by("reference")
+                )
                 lines = households_month_lines(
-                    households=list(households.order_by("reference")), regie=run.regie, month=run.month,
+                    households=households, regie=run.regie, month=run.month,
                     prices=prices, service_calendar=service_calendar,
                 )
+                # A rejected debit's fee goes on the household's next invoice, after its activities.
+                for household_id, fees in reject_fee_lines(regie=run.regie, household_ids=[h.pk for h in households]).items():
+                    lines.setdefault(household_id, []).extend(fees)
                 _create_draft_invoices(run=run, lines_by_household=lines)
                 InvoiceRun.objects.filter(pk=run_id).update(progress_done=F("progress_done") + len(chunk))
     except BillingError as error:
@@ -139,7 +145,8 @@ def _create_draft_invoices(*, run, lines_by_household):
     )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
-            invoice=invoice, child=line.child, activity=line.activity, label=line.label, is_unbooked=line.is_unbooked,
+            invoice=invoice, kind=line.kind, child=line.child, activity=line.activity,
+            rejected_debit_id=line.rejected_debit_id, label=line.label, is_unbooked=line.is_unbooked,
             dates=[d.isoformat() for d in line.dates], quantity=line.quantity, unit_price=line.unit_price,
             amount=line.amount, position=position,
         )
@@ -432,8 +439,9 @@ def invoice_run_review(*, run: InvoiceRun, biggest: int = 10) -> dict:
     per_activity = defaultdict(lambda: {"quantity": 0, "amount": ZERO})
     for invoice in invoices:
         for line in invoice.lines.all():
-            per_activity[line.activity.name]["quantity"] += line.quantity
-            per_activity[line.activity.name]["amount"] += line.amount
+            heading = line.get_kind_display() if line.is_fee else line.activity.name
+            per_activity[heading]["quantity"] += line.quantity
+            per_activity[heading]["amount"] += line.amount
     current = {invoice.household: invoice.total for invoice in invoices}
     previous_run = InvoiceRun.objects.filter(regie=run.regie, month=previous_month(run.month)).first()
     previous = {}

@@ -61,13 +61,14 @@ class InvoiceSerializer(serializers.ModelSerializer):
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
-    child = serializers.CharField(source="child.full_name")
-    activity = serializers.CharField(source="activity.name")
+    kind = serializers.CharField(help_text="activity : une prestation ; reject_fee : frais de rejet de prélèvement.")
+    child = serializers.CharField(source="child.full_name", allow_null=True, help_text="Vide pour des frais.")
+    activity = serializers.CharField(source="activity.name", allow_null=True, help_text="Vide pour des frais.")
     dates = serializers.ListField(child=serializers.DateField())
 
     class Meta:
         model = InvoiceLine
-        fields = ["label", "child", "activity", "is_unbooked", "dates", "quantity", "unit_price", "amount"]
+        fields = ["kind", "label", "child", "activity", "is_unbooked", "dates", "quantity", "unit_price", "amount"]
 
 
 class InvoiceDetailSerializer(InvoiceSerializer):

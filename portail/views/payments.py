@@ -26,7 +26,7 @@ BASKET_KEY = "invoice_basket"
 
 
 def _invoices(household):
-    return Invoice.objects.for_household(household).with_balance().select_related("regie")
+    return Invoice.objects.for_household(household).with_balance().with_fees().select_related("regie")
 
 
 def _basket(request, open_invoices):

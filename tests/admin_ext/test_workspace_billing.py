@@ -115,9 +115,9 @@ def test_invoices_and_payments_export_as_csv(ledger, regisseur, client):
     response = client.post(reverse("admin:core_invoice_export"), {"format": "1", "resource": "0"})
     text = response.content.decode("utf-8-sig")
     header, *rows = text.splitlines()
-    assert header.startswith("numero,foyer,redevable") and "reste_du" in header
+    assert header.startswith("numero,foyer,redevable") and header.endswith("total,dont_frais_rejet,paye,avoirs,reste_du,etat")
     overdue = next(row for row in rows if row.startswith(ledger["overdue"].number))
-    assert overdue.endswith(",59.20,0.00,9.20,50.00,À payer")
+    assert overdue.endswith(",59.20,0.00,0.00,9.20,50.00,À payer")
     response = client.post(reverse("admin:core_payment_export"), {"format": "1", "resource": "0"})
     text = response.content.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("date,foyer,nom,regie,moyen,etat,montant,factures")

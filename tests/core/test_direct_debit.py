@@ -123,6 +123,19 @@ def test_revocation_cancels_awaited_debits_and_makes_the_invoice_payable(family,
     assert Invoice.objects.get(pk=invoice.pk).is_payable
 
 
+def test_the_mandate_pdf_names_the_debtor_with_address_and_the_whole_iban(family, regie):
+    from tests.core.test_invoicing import pdf_text_of
+
+    mandate = mandates.mandate_request(guardian=family.parent, regie=regie, holder_name="Jean TEST", iban=PARENT_IBAN, now=NOW)
+    from core.pdf import render_mandate_pdf
+
+    text = pdf_text_of(render_mandate_pdf(mandate))
+    assert f"Référence unique du mandat (RUM) : {mandate.rum}" in text and "FR12ZZZ123456" in text
+    assert "Adresse du débiteur 8 rue des Écoles 59270 Valbourg" in text
+    assert "FR14 2004 1010 0505 0001 3M02 606" in text
+    assert "Signature" in text  # to sign on paper
+
+
 def test_a_mandate_unused_for_36_months_lapses(family, regie):
     mandate = active_mandate(family, regie, last_debit_on=datetime.date(2024, 1, 4))
     fresh = active_mandate(factories_family(regie), regie, last_debit_on=datetime.date(2024, 1, 6))
@@ -304,7 +317,8 @@ def test_a_reject_makes_the_invoice_payable_by_card_and_tells_the_family(family,
     log = EmailLog.objects.get(kind="direct_debit_rejected")
     assert log.recipient == "parent@example.org"
     assert "Motif : Provision insuffisante (AM04)" in log.body_text
-    assert "frais de rejet de 3,50 €" in log.body_text
+    assert "frais de rejet de 3,50 € s'appliquent : ils figureront sur votre prochaine facture" in log.body_text
+    assert "de nouveau à payer (59,20 €)" in log.body_text
     mandate.refresh_from_db()
     assert mandate.status == Mandate.Status.ACTIVE and mandate.reject_count == 1
 

@@ -63,10 +63,14 @@ def issue(run, captured, now=ISSUE_NOW):
 
 
 def pdf_text(field):
+    with field.open("rb") as handle:
+        return pdf_text_of(handle.read())
+
+
+def pdf_text_of(content):
     from pypdf import PdfReader
 
-    with field.open("rb") as handle:
-        reader = PdfReader(io.BytesIO(handle.read()))
+    reader = PdfReader(io.BytesIO(content))
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
 

@@ -73,7 +73,7 @@ def test_invoice_detail_and_pdf(api, invoices, family, town):
     Invoice.objects.filter(pk=open_invoice.pk).update(number=open_invoice.number, status=Invoice.Status.UNPAID)
     detail = api.get(reverse("api:invoice", kwargs={"invoice_id": open_invoice.pk})).json()
     assert detail["lines"] == [{
-        "label": "Repas", "child": "Junior TEST", "activity": "Repas maternelle", "is_unbooked": False,
+        "kind": "activity", "label": "Repas", "child": "Junior TEST", "activity": "Repas maternelle", "is_unbooked": False,
         "dates": ["2026-12-07"], "quantity": 1, "unit_price": "3.70", "amount": "3.70",
     }]
     pdf = api.get(reverse("api:invoice-pdf", kwargs={"invoice_id": open_invoice.pk}))
