@@ -82,7 +82,7 @@ def absence_certificate(request, declaration_id):
         .select_related("child", "reason").prefetch_related("days__activity"),
         pk=declaration_id,
     )
-    form = AbsenceCertificateForm(request.POST or None, request.FILES or None)
+    form = AbsenceCertificateForm(request.POST, request.FILES) if request.method == "POST" else AbsenceCertificateForm()
     if request.method == "POST" and form.is_valid():
         try:
             absence_service.absence_certificate_add(
