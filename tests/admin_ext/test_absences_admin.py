@@ -62,7 +62,7 @@ def _with_certificate_rule(town):
     town.repas_maternelle.save()
 
 
-def test_a_missing_certificate_keeps_the_absence_pending_with_a_french_message(client, gestionnaire, family, town):
+def test_a_missing_certificate_keeps_the_absence_pending_with_a_french_message(frozen_now, client, gestionnaire, family, town):
     _with_certificate_rule(town)
     declaration = _declared(family, town)
     client.force_login(gestionnaire)
@@ -79,7 +79,9 @@ def test_a_missing_certificate_keeps_the_absence_pending_with_a_french_message(c
     assert response.status_code == 302 and AbsenceDeclaration.objects.get().status == "refused"
 
 
-def test_staff_see_the_certificate_inline_and_only_they_may_open_it(client, gestionnaire, regisseur, family, town, media_root):
+def test_staff_see_the_certificate_inline_and_only_they_may_open_it(
+    frozen_now, client, gestionnaire, regisseur, family, town, media_root
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from core.services.absences import absence_certificate_add
