@@ -47,7 +47,7 @@ def test_a_parent_declares_a_late_absence_with_a_certificate_from_a_phone_and_th
 ):
     phone = phone_page
     junior, lise = family.children
-    maladie = AbsenceReason.objects.get_or_create(label="Maladie")[0]  # seeded by a migration, gone after another test's flush
+    AbsenceReason.objects.get_or_create(label="Maladie")  # seeded by a migration, gone after another test's flush
     for activity in (town.repas_maternelle, town.repas_primaire):
         activity.absence_certificate_rule = AbsenceCertificateRule.AFTER_THE_DAY
         activity.save()
