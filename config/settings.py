@@ -298,6 +298,8 @@ TOWN_CITY = os.environ.get("TOWN_CITY", "Valbourg")
 # How long after a service day a parent may still declare the child absent (hours after midnight
 # ending the day); before the cancellation deadline it is a plain cancellation.
 ABSENCE_DECLARATION_HOURS = env_int("ABSENCE_DECLARATION_HOURS", 48)
+# How many days after declaring an absence a parent may still send its medical certificate.
+ABSENCE_CERTIFICATE_DAYS = env_int("ABSENCE_CERTIFICATE_DAYS", 7)
 # Staff two-factor authentication (core.services.two_factor): the name authenticator apps show.
 OTP_TOTP_ISSUER = f"Espace Famille {TOWN_NAME}".replace(":", "")
 

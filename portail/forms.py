@@ -14,6 +14,7 @@ from core.services.calendar import check_within_horizon
 from core.services.certificates import AttestationKind
 from core.services.documents import ACCEPT_ATTRIBUTE
 from core.services.messages import MAX_BODY
+from portail.absence_forms import certificate_field
 from portail.throttling import password_recheck
 
 
@@ -254,10 +255,13 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+PROPOSED_HELP = "Jours habituels de l'inscription, proposés : enregistrez la semaine type pour les garder."
+
+
 class ModelWeekForm(forms.Form):
     """The model week of the household's children: per child and activity, the usual weekdays."""
 
-    def __init__(self, *args, children, activities, weeks, **kwargs):
+    def __init__(self, *args, children, activities, weeks, proposed=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.groups = []
         for child in children:
@@ -269,6 +273,7 @@ class ModelWeekForm(forms.Form):
                     widget=forms.CheckboxSelectMultiple,
                     choices=[(d, french_dates.WEEKDAYS[d].capitalize()) for d in sorted(activity.weekdays)],
                     initial=weeks.get(child.pk, {}).get(activity.pk, []),
+                    help_text=PROPOSED_HELP if (child.pk, activity.pk) in proposed else "",
                 )
                 names.append((activity, name))
             self.groups.append((child, names))
@@ -320,6 +325,7 @@ class AbsenceForm(forms.Form):
         label="Motif", queryset=None, empty_label=None, error_messages={"required": "Choisissez un motif."}
     )
     comment = forms.CharField(label="Précisions (facultatif)", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    certificate = certificate_field()
 
     def __init__(self, *args, household, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from core.models import PublicPage
 from portail.views import (
+    absences,
     accounts,
     calendar_feed,
     certificates,
@@ -30,6 +31,8 @@ urlpatterns = [
     path("espace-famille/accueil-de-loisirs/", leisure.leisure, name="leisure"),
     path("espace-famille/semaine-type/", reservations.model_week, name="model_week"),
     path("espace-famille/absences/", reservations.absences, name="absences"),
+    path("espace-famille/absences/<int:declaration_id>/certificat/", absences.absence_certificate,
+         name="absence_certificate"),
     path("espace-famille/panier/changer/", reservations.basket_change, name="basket_change"),
     path("espace-famille/panier/vider/", reservations.basket_clear, name="basket_clear"),
     path("espace-famille/panier/valider/", reservations.basket_validate, name="basket_validate"),

@@ -839,6 +839,33 @@ def absences(ctx, role, client):
     assert not declared.exists()
 
 
+def absence_certificate(ctx, role, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import AbsenceDeclaration, AbsenceReason
+    from tests.core.test_documents import PNG
+
+    if not hasattr(ctx, "declaration"):
+        ctx.declaration = AbsenceDeclaration.objects.create(
+            child=ctx.junior, start=datetime.date(2026, 11, 19), end=datetime.date(2026, 11, 19),
+            reason=AbsenceReason.objects.get_or_create(label="Maladie")[0], declared_at=NOW, declared_by=ctx.family.user,
+            certificate_required=True, certificate_due=datetime.date(2026, 11, 27),
+        )
+    url = reverse("portail:absence_certificate", args=[ctx.declaration.pk])
+    page = client.get(url)
+    response = client.post(url, {"certificate": SimpleUploadedFile("certificat.png", PNG)})
+    ctx.declaration.refresh_from_db()
+    if role == "owner":
+        assert page.status_code == 200 and "Junior" in ctx.text(page) and "Envoyer le certificat" in ctx.text(page)
+        assert response.status_code == 302 and ctx.declaration.certificate.household == ctx.family.household
+        return
+    for answer in (page, response):
+        if role == "other":
+            assert answer.status_code == 404
+        expect(ctx, role, answer)
+    assert ctx.declaration.certificate is None
+
+
 def _cleared(ctx):
     assert not BasketItem.objects.filter(pk=ctx.item.pk).exists()
 
@@ -857,6 +884,7 @@ ROUTES = {
     "portail:leisure": leisure,
     "portail:model_week": model_week,
     "portail:absences": absences,
+    "portail:absence_certificate": absence_certificate,
     "portail:basket_change": basket_change,
     "portail:basket_clear": _basket_action("portail:basket_clear", _cleared),
     "portail:basket_validate": _basket_action("portail:basket_validate", _validated),

@@ -1,7 +1,7 @@
 from core.models.account_requests import FamilyAccountRequest
 from core.models.absences import AbsenceDay, AbsenceDeclaration, AbsenceReason
 from core.models.accounts import User
-from core.models.activities import WEEKDAYS, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
+from core.models.activities import WEEKDAYS, AbsenceCertificateRule, Activity, DeadlineRule, Enrolment, QuotientBracket, Tariff
 from core.models.basket import Basket, BasketItem
 from core.models.billing import CreditNote, CreditNoteLine, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
 from core.models.bookings import Attendance, Booking
@@ -26,6 +26,7 @@ from core.models.reference import ReferenceVersion
 
 __all__ = [
     "AbsenceDay",
+    "AbsenceCertificateRule",
     "AbsenceDeclaration",
     "AbsenceReason",
     "WEEKDAYS",

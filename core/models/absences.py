@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models.activities import Activity
+from core.models.documents import HouseholdDocument
 from core.models.households import Child
 
 
@@ -48,6 +49,19 @@ class AbsenceDeclaration(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="examinée par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     refusal_reason = models.TextField("motif du refus", blank=True)
+    # Whether the services' rules asked for a medical certificate, decided once at declaration.
+    certificate_required = models.BooleanField("certificat médical exigé", default=False)
+    certificate_due = models.DateField("certificat à envoyer au plus tard le", null=True, blank=True)
+    certificate = models.ForeignKey(
+        HouseholdDocument, verbose_name="certificat médical", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+
+    class CertificateState(models.TextChoices):
+        NOT_REQUIRED = "not_required", "Non exigé"
+        PROVIDED = "provided", "Reçu"
+        AWAITED = "awaited", "Attendu"
+        OVERDUE = "overdue", "Manquant, délai dépassé"
 
     class Meta:
         verbose_name = "absence déclarée"
@@ -62,6 +76,27 @@ class AbsenceDeclaration(models.Model):
 
     def __str__(self):
         return f"{self.child} — {self.start:%d/%m/%Y} au {self.end:%d/%m/%Y} ({self.get_status_display()})"
+
+    def certificate_state(self, *, today):
+        """Where the medical certificate stands on `today` (a Paris date)."""
+        if self.certificate_id is not None:
+            return self.CertificateState.PROVIDED
+        if not self.certificate_required:
+            return self.CertificateState.NOT_REQUIRED
+        if self.certificate_due is not None and today > self.certificate_due:
+            return self.CertificateState.OVERDUE
+        return self.CertificateState.AWAITED
+
+    @property
+    def certificate_missing(self):
+        """A certificate was required and none was sent: the declaration cannot be accepted."""
+        return self.certificate_required and self.certificate_id is None
+
+    def accepts_certificate(self, *, today):
+        """A parent may still send (or replace) the certificate: pending, before the due date."""
+        return (
+            self.status == self.Status.PENDING and self.certificate_due is not None and today <= self.certificate_due
+        )
 
 
 class AbsenceDay(models.Model):

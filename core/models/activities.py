@@ -88,6 +88,15 @@ class DeadlineRule(models.Model):
         return f"{self.get_weekday_display().lower()} {at}, {week}"
 
 
+class AbsenceCertificateRule(models.TextChoices):
+    """When a parent's absence declaration for an activity needs a medical certificate."""
+
+    NEVER = "never", "Jamais"
+    OVER_DAYS = "over_days", "Quand l'absence dépasse un nombre de jours"
+    AFTER_THE_DAY = "after_day", "Quand l'absence est déclarée après le jour"
+    ALWAYS = "always", "Toujours"
+
+
 class Activity(models.Model):
     """A service parents book per day: a meal (cantine), childcare (garderie) or one unit of the
     accueil de loisirs (ALSH: « 3–5 ans — matin »). An ALSH unit is its own activity, one per age
@@ -129,6 +138,16 @@ class Activity(models.Model):
         default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
         help_text="Ajoutée au prix unitaire d'une présence non réservée.",
+    )
+    absence_certificate_rule = models.CharField(
+        "certificat médical pour une absence", max_length=10, choices=AbsenceCertificateRule.choices,
+        default=AbsenceCertificateRule.NEVER,
+        help_text="Quand une absence déclarée par la famille doit être justifiée par un certificat médical.",
+    )
+    absence_certificate_days = models.PositiveSmallIntegerField(
+        "jours d'absence sans certificat", default=1,
+        help_text="Pour la règle « quand l'absence dépasse un nombre de jours » : au-delà de ce nombre de jours, "
+        "un certificat est demandé.",
     )
     is_active = models.BooleanField("proposée aux familles", default=True)
     position = models.PositiveSmallIntegerField("ordre d'affichage", default=0)
@@ -194,6 +213,31 @@ class Activity(models.Model):
         if self.max_age is None:
             return f"{self.min_age} ans et plus"
         return f"{self.min_age or 0}–{self.max_age} ans"
+
+    def needs_absence_certificate(self, *, days, declared_on):
+        """Whether an absence over `days` (the dates of this activity a declaration covers),
+        declared on `declared_on`, needs a medical certificate under this activity's rule."""
+        rule = self.absence_certificate_rule
+        if rule == AbsenceCertificateRule.ALWAYS:
+            return True
+        if rule == AbsenceCertificateRule.OVER_DAYS:
+            return len(set(days)) > self.absence_certificate_days
+        if rule == AbsenceCertificateRule.AFTER_THE_DAY:
+            return any(day < declared_on for day in days)
+        return False
+
+    @property
+    def absence_certificate_rule_label(self):
+        """The rule in French, for the families: « au-delà de 2 jours d'absence »."""
+        rule = self.absence_certificate_rule
+        if rule == AbsenceCertificateRule.OVER_DAYS:
+            days = self.absence_certificate_days
+            return f"au-delà de {days} jour{'s' if days > 1 else ''} d'absence"
+        if rule == AbsenceCertificateRule.AFTER_THE_DAY:
+            return "quand l'absence est déclarée après le jour"
+        if rule == AbsenceCertificateRule.ALWAYS:
+            return "pour toute absence"
+        return "jamais"
 
     def runs_on_weekday(self, day):
         return day.weekday() in self.weekdays
@@ -304,6 +348,10 @@ class Enrolment(models.Model):
         "core.SchoolYear", verbose_name="année scolaire", on_delete=models.PROTECT, related_name="enrolments"
     )
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    weekdays = ChoiceSetField(
+        "jours habituels", item_choices=WEEKDAYS, coerce=int, max_length=20, blank=True,
+        help_text="Les jours où l'enfant vient d'habitude : ils pré-remplissent sa semaine type.",
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     objects = EnrolmentQuerySet.as_manager()
@@ -326,4 +374,8 @@ class Enrolment(models.Model):
         if self.child_id and self.activity_id and not self.activity.accepts_grade(self.child.grade):
             raise ValidationError(
                 {"activity": f"La prestation « {self.activity} » n'accepte pas les enfants de {self.child.grade}."}
+            )
+        if self.activity_id and set(self.weekdays or ()) - set(self.activity.weekdays):
+            raise ValidationError(
+                {"weekdays": f"La prestation « {self.activity} » ne fonctionne pas tous ces jours-là."}
             )

@@ -2,7 +2,14 @@
 deadline, up to `ABSENCE_DECLARATION_HOURS` after the day; staff accept or refuse; accepted days
 are recorded as justified absences (`Attendance.is_billable` is False: the invoice run does not
 bill them); refused ones stay billed. The household is emailed at each step. A day still before
-its cancellation deadline is a plain cancellation, through the basket."""
+its cancellation deadline is a plain cancellation, through the basket.
+
+Medical certificate: each activity's rule (`Activity.needs_absence_certificate`) says whether a
+declaration needs one; the parent sends it with the declaration or later, until
+`ABSENCE_CERTIFICATE_DAYS` after declaring (`absence_certificate_add`). The file is a household
+document (core.services.documents: type read from the content, size limit, private storage). A
+declaration missing a required certificate cannot be accepted; staff refuse it once the delay is
+over (or earlier, for another reason)."""
 
 import datetime
 from dataclasses import dataclass
@@ -13,13 +20,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import emails
-from core.models import AbsenceDay, AbsenceDeclaration, AbsenceReason, Attendance, Booking, Child, Guardian, User
+from core.constants import PARIS
+from core.models import (
+    AbsenceDay,
+    AbsenceDeclaration,
+    AbsenceReason,
+    Attendance,
+    Booking,
+    Child,
+    DocumentType,
+    Guardian,
+    HouseholdDocument,
+    User,
+)
 from core.services import french_dates
 from core.services.attendance import attendance_record
 from core.services.calendar import ServiceCalendar
 from core.services.deadlines import CALENDAR_LOOKBACK, Action, activity_deadline, is_past, paris_datetime
+from core.services.documents import DocumentError, document_check_file, document_review, document_upload
 
 MAX_ABSENCE_DAYS = 31
+CERTIFICATE_TYPE_CODE = "certificat-medical"
+CERTIFICATE_TYPE_NAME = "Certificat médical"
 
 
 @dataclass(frozen=True)
@@ -74,12 +96,17 @@ def absence_declare(
     end: datetime.date,
     reason: AbsenceReason,
     comment: str = "",
+    certificate=None,
     now: datetime.datetime | None = None,
 ) -> tuple[AbsenceDeclaration, list[str]]:
     """Declare the child absent on its booked days between two dates that are past the
     cancellation deadline and within the limit; returns the declaration and the days left out
-    (French reasons). Refused when no day can be declared."""
+    (French reasons). Refused when no day can be declared. `certificate` (an uploaded file) is
+    stored as the household's medical certificate; whether one is required is decided here, by
+    the activities' rules, and recorded with the date it is due."""
     now = now or timezone.now()
+    if certificate is not None:
+        _check_certificate_file(certificate)
     if child.household_id != guardian.household_id:
         raise PermissionDenied("Cet enfant n'appartient pas à votre foyer.")
     if end < start:
@@ -95,15 +122,88 @@ def absence_declare(
             if not checks:
                 raise ValidationError(f"{child.first_name} n'a aucune réservation sur ces jours.", code="no_booking")
             raise ValidationError(" ".join(left_out), code="no_day")
+        today = now.astimezone(PARIS).date()
         declaration = AbsenceDeclaration.objects.create(
             child=child, start=start, end=end, reason=reason, comment=comment.strip(), declared_at=now,
-            declared_by=guardian.user,
+            declared_by=guardian.user, certificate_required=certificate_needed(bookings=days, declared_on=today),
+            certificate_due=today + datetime.timedelta(days=settings.ABSENCE_CERTIFICATE_DAYS),
         )
         AbsenceDay.objects.bulk_create(
             AbsenceDay(declaration=declaration, activity=b.activity, date=b.date) for b in days
         )
+        if certificate is not None:
+            declaration.certificate = _store_certificate(guardian=guardian, child=child, uploaded_file=certificate, now=now)
+            declaration.save(update_fields=["certificate"])
         _email(declaration, "absence_declared")
         return declaration, left_out
+
+
+def certificate_needed(*, bookings, declared_on: datetime.date) -> bool:
+    """A declaration needs a medical certificate when the rule of any activity it covers asks for
+    one, given that activity's declared days (`Activity.needs_absence_certificate`)."""
+    by_activity = {}
+    for booking in bookings:
+        by_activity.setdefault(booking.activity_id, (booking.activity, []))[1].append(booking.date)
+    return any(
+        activity.needs_absence_certificate(days=dates, declared_on=declared_on) for activity, dates in by_activity.values()
+    )
+
+
+def absence_certificate_add(
+    *, guardian: Guardian, declaration: AbsenceDeclaration, uploaded_file, now: datetime.datetime | None = None
+) -> AbsenceDeclaration:
+    """The parent sends (or replaces) the medical certificate of a pending declaration, until its
+    due date (`ABSENCE_CERTIFICATE_DAYS` after declaring); the household is emailed."""
+    now = now or timezone.now()
+    _check_certificate_file(uploaded_file)
+    with transaction.atomic():
+        declaration = (
+            AbsenceDeclaration.objects.select_for_update().select_related("child__household").get(pk=declaration.pk)
+        )
+        if declaration.child.household_id != guardian.household_id:
+            raise PermissionDenied("Cette absence ne concerne pas votre foyer.")
+        if declaration.status != AbsenceDeclaration.Status.PENDING:
+            raise ValidationError(
+                "Cette absence a déjà été examinée : le certificat ne peut plus être ajouté.", code="already_reviewed"
+            )
+        if not declaration.accepts_certificate(today=now.astimezone(PARIS).date()):
+            until = f" (il courait jusqu'au {declaration.certificate_due:%d/%m/%Y})" if declaration.certificate_due else ""
+            raise ValidationError(
+                f"Le délai pour envoyer le certificat médical est dépassé{until}.", code="certificate_late"
+            )
+        declaration.certificate = _store_certificate(
+            guardian=guardian, child=declaration.child, uploaded_file=uploaded_file, now=now
+        )
+        declaration.save(update_fields=["certificate"])
+        _email(declaration, "absence_certificate_received")
+        return declaration
+
+
+def certificate_type() -> DocumentType:
+    """The document type of medical certificates, made on first use (staff may rename it)."""
+    found = DocumentType.objects.filter(code=CERTIFICATE_TYPE_CODE).first()
+    if found is None:
+        found, _ = DocumentType.objects.get_or_create(
+            name=CERTIFICATE_TYPE_NAME, defaults={"code": CERTIFICATE_TYPE_CODE, "position": 900}
+        )
+    return found
+
+
+def _check_certificate_file(uploaded_file):
+    try:
+        document_check_file(uploaded_file)
+    except DocumentError as error:
+        raise ValidationError(f"Certificat médical : {error}", code="certificate_file") from error
+
+
+def _store_certificate(*, guardian, child, uploaded_file, now) -> HouseholdDocument:
+    try:
+        return document_upload(
+            household=child.household, document_type=certificate_type(), uploaded_file=uploaded_file,
+            uploaded_by=guardian, now=now,
+        )
+    except DocumentError as error:
+        raise ValidationError(f"Certificat médical : {error}", code="certificate_file") from error
 
 
 def absence_review(
@@ -123,6 +223,12 @@ def absence_review(
             raise ValidationError("Cette absence a déjà été examinée.", code="already_reviewed")
         if not accept and not refusal_reason.strip():
             raise ValidationError("Indiquez le motif du refus : il est envoyé à la famille.", code="refusal_reason")
+        if accept and declaration.certificate_missing:
+            raise ValidationError(certificate_missing_message(declaration), code="certificate_missing")
+        if accept and declaration.certificate_id is not None:
+            certificate = declaration.certificate
+            if certificate.status == HouseholdDocument.Status.PENDING:
+                document_review(document=certificate, accept=True, reviewer=staff_user, now=now)
         if accept:
             for day in declaration.days.select_related("activity"):
                 attendance_record(
@@ -135,6 +241,16 @@ def absence_review(
         declaration.save(update_fields=["status", "refusal_reason", "reviewed_at", "reviewed_by"])
         _email(declaration, "absence_reviewed")
         return declaration
+
+
+def certificate_missing_message(declaration: AbsenceDeclaration) -> str:
+    """Why a declaration missing its required certificate cannot be accepted, and what to do."""
+    due = declaration.certificate_due
+    then = f"La famille peut l'ajouter jusqu'au {due:%d/%m/%Y} ; passé ce délai, refusez-la" if due else "Refusez-la"
+    return (
+        "Le certificat médical exigé pour cette absence n'a pas été envoyé : l'absence reste à examiner. "
+        f"{then} (les jours restent facturés)."
+    )
 
 
 def absence_day_labels(declaration: AbsenceDeclaration) -> list[str]:
@@ -154,6 +270,9 @@ def _email(declaration, kind):
             "status": declaration.status,
             "status_label": declaration.get_status_display().lower(),
             "refusal_reason": declaration.refusal_reason,
+            "certificate_required": declaration.certificate_required,
+            "certificate_provided": declaration.certificate_id is not None,
+            "certificate_due": declaration.certificate_due,
         },
     )
 

@@ -12,10 +12,10 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
-from core.models import Activity, BasketItem, Booking, Child, Enrolment, Guardian, User
+from core.models import AbsenceDay, AbsenceDeclaration, Activity, BasketItem, Booking, Child, Enrolment, Guardian, User
 from core.services import french_dates
 from core.services.calendar import ServiceCalendar, check_within_horizon, daterange, service_day_problem
 from core.services.deadlines import CALENDAR_LOOKBACK, PARIS, Action, activity_deadline, deadline_label, is_past
@@ -50,6 +50,12 @@ GRADE_REFUSED_REASON = "Classe non acceptée"
 NO_WINDOW_REASON = "Pas de période d'inscription"
 AGE_REFUSED_REASON = "Tranche d'âge différente"
 PENDING_LABELS = {Action.BOOK: "réservation dans le panier", Action.CANCEL: "annulation dans le panier"}
+# How a day a parent declared absent reads in the grid, by the declaration's decision.
+ABSENCE_LABELS = {
+    AbsenceDeclaration.Status.PENDING: "absence déclarée, à examiner",
+    AbsenceDeclaration.Status.ACCEPTED: "absence justifiée, non facturée",
+    AbsenceDeclaration.Status.REFUSED: "absence refusée, facturée",
+}
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,8 @@ class DayCell:
     pending: PendingChange | None
     can_change: bool  # a parent may put (or has put) a change for this day in the basket
     day_label: str  # "Lun. 18/09"
+    absence: str | None  # the decision on the day's latest absence declaration (AbsenceDeclaration.Status)
+    absence_label: str | None  # "absence déclarée, à examiner"
     status_label: str  # "réservé", "non réservé", "délai dépassé (réservé)", "fermé : Jour férié"
     # "Junior TEST, Repas maternelle, lundi 18 septembre : réservé": the child first, so that
     # siblings' cells never sound alike (RGAA 11.9)
@@ -213,7 +221,7 @@ class WeekView:
     generated_at: datetime.datetime = field(compare=False)
 
 
-def _status_label(status, pending):
+def _status_label(status, pending, absence=None):
     if status.state == CellState.CLOSED:
         text = f"fermé ({status.closure_reason})"
     elif status.state == CellState.LOCKED:
@@ -222,14 +230,16 @@ def _status_label(status, pending):
         text = "réservé" if status.is_booked else "non réservé"
     if pending is not None:
         text = f"{text}, {pending.label}"
+    if absence is not None:
+        text = f"{text}, {ABSENCE_LABELS[absence]}"
     return text
 
 
-def _cell(*, child, activity, day, status, item):
+def _cell(*, child, activity, day, status, item, absence=None):
     pending = None
     if item is not None:
         pending = PendingChange(item_id=item.pk, action=item.action, label=PENDING_LABELS[Action(item.action)])
-    status_label = _status_label(status, pending)
+    status_label = _status_label(status, pending, absence)
     return DayCell(
         date=day,
         state=str(status.state),
@@ -240,6 +250,8 @@ def _cell(*, child, activity, day, status, item):
         pending=pending,
         can_change=status.is_open,
         day_label=french_dates.column_label(day),
+        absence=absence,
+        absence_label=ABSENCE_LABELS[absence] if absence else None,
         status_label=status_label,
         accessible_name=f"{child.full_name}, {activity.name}, {french_dates.long_label(day)} : {status_label}",
     )
@@ -257,6 +269,7 @@ class _EnrolmentRow(NamedTuple):
 
 class _BookingRow(NamedTuple):
     status: str
+    absence: str | None = None  # the latest absence declaration's status for the day
 
 
 class _BasketRow(NamedTuple):
@@ -303,11 +316,19 @@ def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime 
         ),
         key=lambda e: (e.activity.position, e.activity.name),
     )
+    # A day declared absent is a booked day: its latest declaration's decision rides along with
+    # the booking, in the same query.
+    latest_absence = (
+        AbsenceDay.objects.filter(
+            declaration__child_id=OuterRef("child_id"), activity_id=OuterRef("activity_id"), date=OuterRef("date")
+        ).order_by("-declaration__declared_at", "-declaration_id").values("declaration__status")[:1]
+    )
     bookings = {
-        (child_id, activity_id, booked_day): _BookingRow(status)
-        for child_id, activity_id, booked_day, status in Booking.objects
+        (child_id, activity_id, booked_day): _BookingRow(status, absence)
+        for child_id, activity_id, booked_day, status, absence in Booking.objects
         .filter(child__household_id=guardian.household_id).between(start, end)
-        .values_list("child_id", "activity_id", "date", "status").order_by()
+        .annotate(absence=Subquery(latest_absence))
+        .values_list("child_id", "activity_id", "date", "status", "absence").order_by()
     }
     basket_items = [
         _BasketRow(*row)
@@ -337,7 +358,11 @@ def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime 
                     enrolments=child_enrolments, booking=bookings.get(key), now=now,
                     taken=taken.get((activity.pk, cell_day), 0),
                 )
-                cells.append(_cell(child=child, activity=activity, day=cell_day, status=status, item=pending.get(key)))
+                booking = bookings.get(key)
+                cells.append(_cell(
+                    child=child, activity=activity, day=cell_day, status=status, item=pending.get(key),
+                    absence=booking.absence if booking is not None else None,
+                ))
             rows.append(ActivityRow(activity_id=activity.pk, activity_name=activity.name, cells=cells))
         child_weeks.append(ChildWeek(child_id=child.pk, first_name=child.first_name, full_name=child.full_name, rows=rows))
 

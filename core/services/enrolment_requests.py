@@ -323,7 +323,8 @@ def quotient_documents(enrolment_request: EnrolmentRequest) -> list[HouseholdDoc
 def request_accept(*, enrolment_request: EnrolmentRequest, reviewer, message: str = "",
                    quotient_value: int | None = None, quotient_from: datetime.date | None = None,
                    now: datetime.datetime | None = None) -> EnrolmentRequest:
-    """Accept a submitted request: the child's enrolments for the school year, the health form
+    """Accept a submitted request: the child's enrolments for the school year (with the usual
+    weekdays asked for), the health form
     copied to the child, the attached documents accepted, and the quotient familial read on an
     attestation recorded from the day it applies (school year start by default)."""
     now = now or timezone.now()
@@ -333,11 +334,14 @@ def request_accept(*, enrolment_request: EnrolmentRequest, reviewer, message: st
     school_year = enrolment_request.campaign.school_year
     child = enrolment_request.child
     for requested in enrolment_request.requested_services.select_related("service__activity"):
+        # The usual days asked for become the enrolment's, which pre-fill the child's model week.
+        days = sorted(set(requested.weekdays or ()) & set(requested.service.activity.weekdays))
         enrolment, created = Enrolment.objects.get_or_create(
             child=child, activity=requested.service.activity, school_year=school_year,
-            defaults={"status": Enrolment.Status.ACCEPTED})
-        if not created and enrolment.status != Enrolment.Status.ACCEPTED:
-            Enrolment.objects.filter(pk=enrolment.pk).update(status=Enrolment.Status.ACCEPTED)
+            defaults={"status": Enrolment.Status.ACCEPTED, "weekdays": days})
+        if not created:
+            Enrolment.objects.filter(pk=enrolment.pk).update(
+                status=Enrolment.Status.ACCEPTED, **({"weekdays": days} if days else {}))
     child.allergies, child.diet, child.has_pai = enrolment_request.allergies, enrolment_request.diet, enrolment_request.has_pai
     child.save(update_fields=["allergies", "diet", "has_pai"])
     for document in enrolment_request.documents.filter(status=HouseholdDocument.Status.PENDING):

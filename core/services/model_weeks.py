@@ -33,6 +33,30 @@ def model_week_of(*, children: Iterable[Child]) -> dict[int, dict[int, list[int]
     return weeks
 
 
+def model_week_prefill(*, children: Iterable[Child]) -> tuple[dict[int, dict[int, list[int]]], set[tuple[int, int]]]:
+    """What the model-week form starts from: per child id, per activity id, the saved weekdays;
+    for an activity the child has no saved row for, the usual weekdays of its accepted enrolment
+    (the latest school year that has some). Also returns the (child id, activity id) pairs so
+    proposed, not yet saved."""
+    children = list(children)
+    weeks = model_week_of(children=children)
+    activities = model_week_activities(children=children)
+    enrolments = (
+        Enrolment.objects.accepted().filter(child__in=children).exclude(weekdays="")
+        .order_by("-school_year__start_date").values_list("child_id", "activity_id", "weekdays")
+    )
+    proposed = set()
+    for child_id, activity_id, weekdays in enrolments:
+        activity = next((a for a in activities.get(child_id, []) if a.pk == activity_id), None)
+        if activity is None or activity_id in weeks.get(child_id, {}):
+            continue  # not a model-week activity, already saved, or a later year's days were taken
+        days = sorted(set(weekdays) & set(activity.weekdays))
+        if days:
+            weeks[child_id][activity_id] = days
+            proposed.add((child_id, activity_id))
+    return weeks, proposed
+
+
 def model_week_save(*, guardian: Guardian, child: Child, days: Mapping[int, Iterable[int]]) -> list[ModelWeekDay]:
     """Replace the child's model week with `days` (activity id → weekdays). Only the activities the
     child is enrolled in, and the weekdays they run on, are kept; an empty set removes the row."""

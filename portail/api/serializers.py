@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from core.models import Activity, BasketItem, Child, Enrolment
+from core.models import AbsenceDeclaration, Activity, BasketItem, Child, Enrolment
 from core.services.basket import MAX_PERIOD_DAYS, SKIP_CODES
 from core.services.bookings import CellState
 from core.services.calendar import OUT_OF_HORIZON, OUT_OF_HORIZON_MESSAGE, within_horizon
@@ -50,6 +50,11 @@ class DayCellSerializer(serializers.Serializer):
     pending = PendingChangeSerializer(allow_null=True)
     can_change = serializers.BooleanField()
     day_label = serializers.CharField()
+    absence = serializers.ChoiceField(
+        choices=AbsenceDeclaration.Status.choices, allow_null=True,
+        help_text="Décision sur l'absence déclarée ce jour-là (la plus récente), ou null.",
+    )
+    absence_label = serializers.CharField(allow_null=True)
     status_label = serializers.CharField()
     accessible_name = serializers.CharField()
 
@@ -241,6 +246,8 @@ def week_view_data(view):
                                 },
                                 "can_change": cell.can_change,
                                 "day_label": cell.day_label,
+                                "absence": None if cell.absence is None else str(cell.absence),
+                                "absence_label": cell.absence_label,
                                 "status_label": cell.status_label,
                                 "accessible_name": cell.accessible_name,
                             }

@@ -7,7 +7,6 @@ import datetime
 from functools import lru_cache
 from itertools import groupby
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -18,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.models import AbsenceDeclaration, Activity, BasketItem, Enrolment, WaitingListEntry
+from core.models import Activity, BasketItem, Enrolment, WaitingListEntry
 from core.services import absences as absence_service
 from core.services import basket as basket_service
 from core.services import estimates
@@ -29,6 +28,7 @@ from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
 from core.services.calendar import OUT_OF_HORIZON_MESSAGE, within_horizon
 from core.services.deadlines import PARIS, deadline_label, is_past
 from portail.forms import AbsenceForm, ModelWeekApplyForm, ModelWeekForm, PeriodForm
+from portail.views import absences as absence_views
 from portail.views.base import guardian_required
 from portail.views.enrolment_requests import household_requests, open_campaign_rows
 
@@ -78,6 +78,8 @@ def _cell_view(child_id, activity_id, cell):
         look, change, hint = "closed", None, "Complet : rejoignez la liste d'attente sous la grille."
     else:
         look, change, hint = "closed", None, cell.closure_reason
+    if cell.absence_label:
+        hint = f"{hint} {cell.absence_label.capitalize()}."
     return {
         "cell": cell,
         "look": look,
@@ -460,10 +462,11 @@ def model_week(request):
     household, today = request.household, timezone.now().astimezone(PARIS).date()
     children = list(household.children.order_by("first_name"))
     activities = model_week_service.model_week_activities(children=children)
-    weeks = model_week_service.model_week_of(children=children)
+    weeks, proposed = model_week_service.model_week_prefill(children=children)
     action = request.POST.get("action") if request.method == "POST" else None
     week_form = ModelWeekForm(
-        request.POST if action == "save" else None, children=children, activities=activities, weeks=weeks
+        request.POST if action == "save" else None, children=children, activities=activities, weeks=weeks,
+        proposed=proposed,
     )
     apply_form = ModelWeekApplyForm(request.POST if action == "apply" else None, household=household, today=today)
     if action == "save" and week_form.is_valid():
@@ -499,33 +502,22 @@ def absences(request):
     basket cancels them); the household's declarations and the service's decisions below."""
     household = request.household
     initial = {"start": request.GET.get("date")} if request.GET.get("date") else None
-    form = AbsenceForm(request.POST or None, household=household, initial=initial)
+    form = AbsenceForm(request.POST or None, request.FILES or None, household=household, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             declaration, left_out = absence_service.absence_declare(
                 guardian=request.guardian, child=data["child"], start=data["start"], end=data["end"],
-                reason=data["reason"], comment=data["comment"],
+                reason=data["reason"], comment=data["comment"], certificate=data["certificate"],
             )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            days = declaration.days.count()
-            text = (
-                f"Absence de {data['child'].first_name} déclarée ({days} jour{'s' if days > 1 else ''}) : le service va "
-                "l'examiner, vous recevrez un email avec sa décision."
-            )
-            if left_out:
-                text += " Non déclarés : " + " ".join(left_out)
-            messages.success(request, text)
+            messages.success(request, absence_views.declared_message(declaration, left_out))
             return redirect(reverse("portail:absences"))
-    declarations = (
-        AbsenceDeclaration.objects.filter(child__household=household)
-        .select_related("child", "reason").prefetch_related("days__activity").order_by("-declared_at")[:50]
-    )
     status = 400 if request.method == "POST" else 200  # a valid POST has redirected
     return render(request, "portail/absences.html", {
-        "form": form, "declarations": declarations, "limit_hours": settings.ABSENCE_DECLARATION_HOURS, "tab": "absences",
+        "form": form, **absence_views.page_context(household), "tab": "absences",
     }, status=status)
 
 

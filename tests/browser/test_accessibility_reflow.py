@@ -35,7 +35,7 @@ LOGGED_OUT_PAGES = {
 LOGGED_IN_PAGES = {
     "home", "reservations", "enrolments", "period", "leisure", "model_week", "absences", "household", "contact_edit", "invoices",
     "archived_invoices", "payment_return", "password_change", "email_change", "email_change_confirm", "direct_debit",
-    "messages", "message_new", "message_thread", "enrolment_request", "attestations",
+    "messages", "message_new", "message_thread", "enrolment_request", "attestations", "absence_certificate",
 }
 NOT_PAGES = {  # POST endpoints, PDF and file downloads, PayFiP's server-to-server notification, the calendar feed
     "calendar_feed_manage", "calendar_feed",
@@ -84,7 +84,15 @@ def page_urls(family, town):
     enrolment_request = request_start(campaign=campaign, child=family.children[0], guardian=parent, now=NOW)
     conversation = conversation_start(guardian=parent, subject="factures", title="Facture de novembre",
                                       body="Bonjour, pouvez-vous m'envoyer le détail de la facture ?")
+    from core.models import AbsenceDeclaration, AbsenceReason
+
+    declaration = AbsenceDeclaration.objects.create(
+        child=family.children[0], start=NOW.date(), end=NOW.date(), declared_at=NOW, declared_by=user,
+        reason=AbsenceReason.objects.get_or_create(label="Maladie")[0], certificate_required=True,
+        certificate_due=NOW.date() + datetime.timedelta(days=7),
+    )
     args = {
+        "absence_certificate": [declaration.pk],
         "enrolment_request": [enrolment_request.pk],
         "message_thread": [conversation.pk],
         "payment_return": [payment.uuid],

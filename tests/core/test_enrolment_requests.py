@@ -151,6 +151,8 @@ def test_acceptance_creates_the_year_enrolments_copies_the_health_form_and_accep
     junior.refresh_from_db()
     assert (junior.allergies, junior.diet) == ("Kiwi", "Végétarien")
     assert set(accepted.documents.values_list("status", flat=True)) == {"accepted"}
+    # The usual days asked for (garderie: Monday and Tuesday) become the enrolment's.
+    assert Enrolment.objects.get(child=junior, activity=town.garderie_soir, school_year=campaign.school_year).weekdays == [0, 1]
     with pytest.raises(EnrolmentRequestError, match="Seul un dossier envoyé"):
         er.request_accept(enrolment_request=request, reviewer=staff_agent, now=NOW)
 

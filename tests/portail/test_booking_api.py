@@ -85,7 +85,7 @@ def test_week_view_of_the_household(api, family, town):
     assert cell == {
         "date": MONDAY, "state": "booked", "is_booked": True, "closure_reason": None,
         "deadline": "2026-12-03T10:00:00+01:00", "deadline_label": "jeudi 03/12 à 10h00", "pending": None,
-        "can_change": True, "day_label": "Lun. 07/12", "status_label": "réservé",
+        "can_change": True, "day_label": "Lun. 07/12", "absence": None, "absence_label": None, "status_label": "réservé",
         "accessible_name": "Junior TEST, Repas maternelle, lundi 7 décembre : réservé",
     }
 
