@@ -199,15 +199,17 @@ def household_month_lines_all_regies(
     service_calendar: ServiceCalendar,
 ) -> list[LineDraft]:
     """The lines a household (its quotients prefetched) owes for the month over every régie it has
-    an enrolment in: what `households_month_lines` gives régie by régie, in two plain queries
-    (values, no model instances) for a page. `activities` maps ids to activities (the reference
+    an enrolment in: what `households_month_lines` gives régie by régie, in three plain queries
+    (its enrolled activities, then values of its bookings and attendance, no model instances) for a
+    page. `activities` maps ids to activities (the reference
     data's); a line's régie is its activity's."""
     start, end = month_bounds(month)
-    regies = Activity.objects.filter(
-        pk__in=Enrolment.objects.filter(child__household_id=household.pk).values("activity_id")
-    ).values("regie_id")
+    enrolled = Enrolment.objects.filter(child__household_id=household.pk).values_list("activity_id", flat=True)
+    regies = {activities[activity_id].regie_id for activity_id in enrolled.order_by()}
+    # Plain ids rather than a subquery on the régies: Django compiles nested queries slowly.
     scope = {
-        "child__household_id": household.pk, "activity__regie_id__in": regies, "date__gte": start, "date__lte": end,
+        "child__household_id": household.pk, "date__gte": start, "date__lte": end,
+        "activity_id__in": [a.pk for a in activities.values() if a.regie_id in regies],
     }
     columns = ("activity_id", "date", "child_id", "child__first_name", "child__last_name", "child__school_id")
     children = {}

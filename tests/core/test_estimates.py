@@ -87,8 +87,9 @@ def test_the_month_estimate_reads_plain_rows_and_matches_the_invoice_run_regie_b
     reference_data()  # current, as on every request after the first
     household = Household.objects.get(pk=family.household.pk)
 
-    # the version token, the quotients, the month's bookings and attendance: nothing per régie
-    with django_assert_num_queries(4):
+    # the version token, the quotients, the enrolled activities, the month's bookings and
+    # attendance: nothing per régie
+    with django_assert_num_queries(5):
         estimate = month_estimate(household=household, month=DECEMBER)
 
     billed = [

@@ -355,10 +355,10 @@ def grow_household(family, town, children=4):
 # data's version token, children, enrolments, bookings, basket lines: 5), measured with the process's
 # reference data current (core/services/reference.py), as every request after the first; the basket
 # with its problems (lines, token, enrolments, bookings: 4); the prices, tariffs, brackets and
-# calendar coming from the reference data: quotients, the month's bookings and attendance over all the
-# household's régies (3); the waiting lists (1). It was 25 before the prices and the household were
-# read this way.
-QUERIES = 2 + 5 + 4 + 3 + 1
+# calendar coming from the reference data: quotients, the household's enrolled activities, the month's
+# bookings and attendance over all its régies (4); the waiting lists (1). It was 25 before the prices
+# and the household were read this way.
+QUERIES = 2 + 5 + 4 + 4 + 1
 
 
 def test_the_week_page_queries_do_not_grow_with_children_and_bookings(parent, family, town, django_assert_max_num_queries):
