@@ -8,7 +8,13 @@ One command, on SQLite with the demo data (load_demo into a temporary database),
      invoices, for the demo household (1 child) and a household of 4 children;
   2. throughput: gunicorn with 2 workers, `wrk -t1 -c32 -d10s` (a C load generator, which leaves
      the two cores to gunicorn) against the ceiling, the week page and the JSON week, and the
-     ratio of each to the ceiling measured in the same run.
+     ratio of each to the ceiling measured in the same run;
+  3. the journey week → add → validate under the same wrk load: a Lua script (bench/journey.lua)
+     sends, for each of the demo's parents in turn, the JSON week, a basket change (POST with the
+     session cookie and the CSRF token) and the validation, alternating booking and cancelling
+     the same open day so that every round changes something; its requests per second are
+     compared with the ceiling, and the bookings are counted afterwards against what the rounds
+     should have left.
 Prints a table and writes bench/results/portal_speed.json.
 
     .venv/bin/python bench/portal_speed.py [--requests 20] [--duration 10] [--connections 32]
@@ -65,7 +71,38 @@ def prepare(env):
         "demo": _session(demo), "large": _session(large),
         "open_week": open_week.isoformat(), "holiday_week": (holiday_week or open_week).isoformat(),
         "large_children": large.household.children.count(),
+        "journey": _journey_parents(Guardian, week_view, open_week, now, exclude={demo.pk, large.pk}),
     }
+
+
+def _journey_parents(Guardian, week_view, day, now, *, exclude):
+    """The demo's other parents with a day of the open week they may book or cancel: each gets a
+    session, a CSRF token, and the change to make then undo."""
+    import secrets
+
+    from core.services.bookings import CellState
+
+    parents = []
+    for guardian in Guardian.objects.filter(user__isnull=False).exclude(pk__in=exclude).select_related("user").order_by("pk"):
+        view = week_view(guardian=guardian, day=day, now=now)
+        cell = next(
+            (
+                (child.child_id, row.activity_id, c)
+                for child in view.children for row in child.rows for c in row.cells
+                if c.can_change and c.pending is None and c.state in (CellState.BOOKED, CellState.NOT_BOOKED)
+            ),
+            None,
+        )
+        if cell is None:
+            continue
+        child_id, activity_id, c = cell
+        first, second = ("cancel", "book") if c.is_booked else ("book", "cancel")
+        parents.append({
+            "guardian_id": guardian.pk, "session": _session(guardian), "csrf": secrets.token_hex(16),
+            "child_id": child_id, "activity_id": activity_id, "date": c.date.isoformat(),
+            "booked_before": c.is_booked, "first": first, "second": second,
+        })
+    return parents
 
 
 def _household_of_four(Guardian, Child, Enrolment):
@@ -170,14 +207,77 @@ def measure_throughput(env, setup, *, connections, duration):
         for name, path in targets:
             _wrk(THROUGHPUT_PORT, path, setup["demo"], connections=connections, duration=2)  # warm-up
             results[name] = _wrk(THROUGHPUT_PORT, path, setup["demo"], connections=connections, duration=duration)
+        if setup["journey"]:
+            results["parcours semaine → ajout → validation (JSON)"] = _wrk_script(
+                THROUGHPUT_PORT, setup["journey_script"], connections=connections, duration=duration
+            )
     ceiling = results["plafond (vue nue)"]["rps"]
     for figures in results.values():
         figures["ratio_to_ceiling"] = round(figures["rps"] / ceiling, 3) if ceiling else 0
     return results
 
 
+JOURNEY_LUA = Path(__file__).resolve().parent / "journey.lua"
+
+
+def _lua_string(value):
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def journey_script(setup, workdir):
+    """bench/journey.lua preceded by the parents' table (cookies, CSRF tokens, changes)."""
+    week = setup["open_week"]
+    rows = []
+    for parent in setup["journey"]:
+        change = '{{"child_id": {child_id}, "activity_id": {activity_id}, "date": "{date}", "action": "%s"}}'.format(**parent)
+        rows.append(
+            "  {cookie=%s, csrf=%s, week=%s, first=%s, second=%s}," % (
+                _lua_string(f"{parent['session']}; csrftoken={parent['csrf']}"), _lua_string(parent["csrf"]),
+                _lua_string(f"/api/v1/week/?date={week}"), _lua_string(change % parent["first"]),
+                _lua_string(change % parent["second"]),
+            )
+        )
+    path = Path(workdir) / "journey.lua"
+    path.write_text("parents = {\n" + "\n".join(rows) + "\n}\n" + JOURNEY_LUA.read_text())
+    return path
+
+
+def _wrk_script(port, script, *, connections, duration):
+    output = subprocess.run(
+        [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}/"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    latency = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", output, re.M))
+    statuses = {code: int(n) for code, n in re.findall(r"journey-status (\d+): (\d+)", output)}
+    return {
+        "rps": rps, "requests": total, "non_2xx": int(errors.group(1)) if errors else 0, "latency": latency,
+        "statuses": statuses, "raw": output,
+    }
+
+
+def check_journey_bookings(setup):
+    """After the journey: no parent's day booked twice (a doubled booking would be two rows, or a
+    booking of another day) and each day in one state or the other. Returns (parents, doubled)."""
+    from django.db import connection
+
+    from core.models import Booking
+
+    connection.close()  # the gunicorn workers wrote since this process last read
+    doubled = 0
+    for parent in setup["journey"]:
+        rows = Booking.objects.filter(
+            child_id=parent["child_id"], activity_id=parent["activity_id"], date=parent["date"]
+        ).count()
+        doubled += rows > 1
+    return len(setup["journey"]), doubled
+
+
 TARGETS_MS = {"accueil": 6, "semaine (HTML)": 10, "semaine (JSON)": 6, "factures": 8}
-TARGET_RATIOS = {"semaine (HTML)": 0.40, "semaine (JSON)": 0.50}
+TARGET_RATIOS = {"semaine (HTML)": 0.40, "semaine (JSON)": 0.50, "parcours semaine → ajout → validation (JSON)": 0.25}
 
 
 def main():
@@ -194,12 +294,14 @@ def main():
         env.pop("REDIS_URL", None)
         print("Base SQLite temporaire et données de démonstration…")
         setup = prepare(env)
+        setup["journey_script"] = journey_script(setup, workdir)
         load_before = os.getloadavg()
         print(f"Latence : gunicorn 1 worker, {args.requests} requêtes séquentielles par page…")
         latency = measure_latency(env, setup, args.requests)
         print(f"Débit : gunicorn 2 workers, wrk -t1 -c{args.connections} -d{args.duration}s…")
         throughput = measure_throughput(env, setup, connections=args.connections, duration=args.duration)
         load_after = os.getloadavg()
+        journey_check = check_journey_bookings(setup) if setup["journey"] else None
 
     ceiling_ms = latency["plafond (vue nue) [-]"]["median_ms"]
     rows = []
@@ -224,12 +326,25 @@ def main():
         f"Débit — gunicorn 2 workers, wrk -t1 -c{args.connections} -d{args.duration}s, foyer de démonstration",
         ["page", "req/s", "p50", "p99", "non-2xx", "÷ plafond", "cible"], rows,
     )
+    journey = throughput.get("parcours semaine → ajout → validation (JSON)")
+    if journey:
+        checked, doubled = journey_check
+        print(
+            f"\nParcours (wrk + bench/journey.lua, {checked} parents tour à tour) : {journey['requests']} requêtes, "
+            f"soit ~{journey['rps'] / 3:.1f} parcours/s ; statuts {journey['statuses']} ; "
+            f"jours réservés en double : {doubled}."
+        )
+        journey["parents"], journey["doubled_bookings"] = checked, doubled
     print(f"\nCharge moyenne de la machine : {load_before[0]:.1f} avant, {load_after[0]:.1f} après (sur {os.cpu_count()} cœurs).")
     for figures in throughput.values():
         figures.pop("raw")
     write_results("portal_speed", {
         "requests": args.requests, "duration_s": args.duration, "connections": args.connections,
         "open_week": setup["open_week"], "holiday_week": setup["holiday_week"],
+        "tools": {
+            "latency": "http.client (Python), requêtes séquentielles", "throughput": "wrk -t1",
+            "journey": "wrk -t1 -s bench/journey.lua",
+        },
         "load_average": {"before": load_before, "after": load_after},
         "latency": latency, "throughput": throughput,
     })

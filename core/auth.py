@@ -5,12 +5,12 @@ from django.contrib.auth.backends import ModelBackend
 
 
 class GuardianModelBackend(ModelBackend):
-    """Every portal request needs the logged-in parent's guardian: one query for both instead of
-    two on each request."""
+    """Every portal request needs the logged-in parent's guardian and household: one query for the
+    three instead of three on each request."""
 
     def get_user(self, user_id):
         try:
-            user = get_user_model()._default_manager.select_related("guardian").get(pk=user_id)
+            user = get_user_model()._default_manager.select_related("guardian__household").get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None

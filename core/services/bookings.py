@@ -284,14 +284,17 @@ def week_start_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
-def week_view(*, guardian: Guardian, day: datetime.date, now: datetime.datetime | None = None) -> WeekView:
+def week_view(
+    *, guardian: Guardian, day: datetime.date, now: datetime.datetime | None = None, reference=None
+) -> WeekView:
     """The booking week containing `day` for the guardian's household: per child, per activity the
     child is enrolled in, per day the activity runs on, the day's state, deadline and pending
-    basket change. A fixed number of queries, whatever the number of children or bookings."""
+    basket change. A fixed number of queries, whatever the number of children or bookings.
+    `reference` is the process's reference data when the caller already read them."""
     now = now or timezone.now()
     start = week_start_of(day)
     end = start + datetime.timedelta(days=6)
-    reference = reference_data()
+    reference = reference or reference_data()
     calendar = ServiceCalendar.from_reference(reference, start - CALENDAR_LOOKBACK, end)
     # The household's rows, as plain values and without ordering the database would sort for
     # nothing; activities, rules, closures and school years come from the reference data.

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.constants import ZERO
-from core.models import Activity, BasketItem, Household, Regie
+from django.db.models import Prefetch, prefetch_related_objects
+
+from core.models import BasketItem, Household, QuotientFamilial
 from core.services import french_dates
-from core.services.billing import BillingError, PriceBook, households_month_lines, month_bounds
+from core.services.billing import BillingError, PriceBook, household_month_lines_all_regies, month_bounds
 from core.services.calendar import ServiceCalendar
 from core.services.deadlines import Action
+from core.services.reference import reference_data
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,12 @@ class MonthEffect:
     unpriced: int  # changes without a known tariff, left out of `delta`
 
 
-def _household(household):
-    return Household.objects.prefetch_related("quotients").get(pk=household.pk)
+def _with_quotients(household):
+    """The household with its quotients loaded (one query; none when they already are)."""
+    if "quotients" not in getattr(household, "_prefetched_objects_cache", {}):
+        # Unordered: `quotient_on` sorts them, the model's ordering would join the household.
+        prefetch_related_objects([household], Prefetch("quotients", queryset=QuotientFamilial.objects.order_by()))
+    return household
 
 
 @dataclass(frozen=True)
@@ -36,17 +43,23 @@ class WeekPrices:
     estimate: "MonthEstimate"
 
 
-def week_prices(*, household: Household, items: list[BasketItem], month: datetime.date) -> "WeekPrices":
-    """The week page's figures (basket prices and the month's estimate) with one load of the
-    household's quotients and of the tariffs: a fixed number of queries per régie."""
-    household = _household(household)
+def week_prices(
+    *, household: Household, items: list[BasketItem], month: datetime.date, reference=None
+) -> "WeekPrices":
+    """The week page's figures (basket prices and the month's estimate): tariffs, brackets and the
+    calendar from the reference data, the household's quotients once, then its month's bookings
+    and attendance: a fixed number of queries, whatever the régies."""
+    household = _with_quotients(household)
     start, end = month_bounds(month)
     days = [i.date for i in items]
-    prices = PriceBook.load(min([start, *days]), max([end, *days]))
+    reference = reference or reference_data()
+    prices = PriceBook.from_reference(reference, min([start, *days]), max([end, *days]))
     effects = basket_prices(household=household, items=items, prices=prices)
     return WeekPrices(
         effects=effects,
-        estimate=month_estimate(household=household, month=month, basket_effects=effects, prices=prices),
+        estimate=month_estimate(
+            household=household, month=month, basket_effects=effects, prices=prices, reference=reference
+        ),
     )
 
 
@@ -98,29 +111,30 @@ def month_estimate(
     month: datetime.date,
     basket_effects: list[MonthEffect] = (),
     prices: PriceBook | None = None,
+    reference=None,
 ) -> MonthEstimate:
     """What the household's invoices of `month` come to from today's bookings and attendance, by
     the invoice run's own rules, over every régie it has activities in; and with the basket."""
     start, end = month_bounds(month)
-    if not hasattr(household, "_prefetched_objects_cache"):
-        household = _household(household)
-    regies = Regie.objects.filter(
-        pk__in=Activity.objects.filter(enrolments__child__household=household).values("regie_id")
-    )
-    prices, calendar = prices or PriceBook.load(start, end), ServiceCalendar.load(start, end)
+    household = _with_quotients(household)
+    reference = reference or reference_data()
+    prices = prices or PriceBook.from_reference(reference, start, end)
     try:
-        amount = sum(
-            (
-                line.amount
-                for regie in regies
-                for line in households_month_lines(
-                    households=[household], regie=regie, month=start, prices=prices, service_calendar=calendar
-                )[household.pk]
-            ),
-            ZERO,
-        )
+        try:
+            lines = _month_lines(household, start, prices, reference)
+        except KeyError:  # an activity committed after the reference data's token was read
+            lines = _month_lines(household, start, prices, reference_data(refresh=True))
+        amount = sum((line.amount for line in lines), ZERO)
     except BillingError:
         amount = None
     effect = next((e for e in basket_effects if e.month == start), None)
     with_basket = None if amount is None else amount + (effect.delta if effect else ZERO)
     return MonthEstimate(month=start, label=month_label(start), amount=amount, with_basket=with_basket)
+
+
+def _month_lines(household, start, prices, reference):
+    _, end = month_bounds(start)
+    return household_month_lines_all_regies(
+        household=household, month=start, activities=reference.activities, prices=prices,
+        service_calendar=ServiceCalendar.from_reference(reference, start, end),
+    )

@@ -1,7 +1,7 @@
 """The data staff change rarely, read once per process and kept while it is current.
 
-School years, closures, activities with their deadline rules: the week view reads them on every
-request, yet they change a few times a year. `reference_data()` asks the database only for the
+School years, closures, activities with their deadline rules, quotient brackets and tariffs: the
+week view and its price estimate read them on every request, yet they change a few times a year. `reference_data()` asks the database only for the
 version token of `ReferenceVersion` (one bare query) and reloads everything when it differs from
 the one it holds. The token is redrawn by the signals below, in the transaction of every save or
 delete of a school year, closure, activity, deadline rule, tariff or quotient bracket, so a change
@@ -33,6 +33,8 @@ class ReferenceData:
     school_years: tuple  # SchoolYear, by start date
     closures: tuple  # Closure, by start date
     activities: dict  # id -> Activity, with booking_rule and cancellation_rule loaded
+    brackets: tuple  # QuotientBracket, by lower bound
+    tariffs: tuple  # Tariff, in the model's order (the newest of overlapping tariffs first)
     windows: tuple = ()  # RegistrationWindow of the ALSH, each with its `activity_ids` (a frozenset)
 
     def school_years_between(self, start: datetime.date, end: datetime.date) -> list:
@@ -43,6 +45,9 @@ class ReferenceData:
 
     def windows_between(self, start: datetime.date, end: datetime.date) -> list:
         return [w for w in self.windows if w.start_date <= end and w.end_date >= start]
+
+    def tariffs_between(self, start: datetime.date, end: datetime.date) -> list:
+        return [t for t in self.tariffs if t.valid_from <= end and (t.valid_to is None or t.valid_to >= start)]
 
 
 _lock = threading.Lock()
@@ -69,6 +74,8 @@ def _load(token):
         school_years=tuple(SchoolYear.objects.order_by("start_date")),
         closures=tuple(Closure.objects.order_by("start_date", "pk")),
         activities=activities,
+        brackets=tuple(QuotientBracket.objects.order_by("min_value")),
+        tariffs=tuple(Tariff.objects.all()),
         # No query at all in a town without an accueil de loisirs.
         windows=load_windows() if any(a.is_leisure for a in activities.values()) else (),
     )

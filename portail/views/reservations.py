@@ -27,6 +27,7 @@ from core.services import waiting_lists as waiting_list_service
 from core.services.bookings import FULL_REASON, CellState, Refusal, week_view
 from core.services.calendar import OUT_OF_HORIZON_MESSAGE, within_horizon
 from core.services.deadlines import PARIS, deadline_label, is_past
+from core.services.reference import reference_data
 from portail.forms import AbsenceForm, ModelWeekApplyForm, ModelWeekForm, PeriodForm
 from portail.views import absences as absence_views
 from portail.views.base import guardian_required
@@ -188,12 +189,14 @@ def reservations(request):
     now = timezone.now()
     today = now.astimezone(PARIS).date()
     day = _requested_day(request.GET.get("date"), today)
-    view = week_view(guardian=request.guardian, day=day, now=now)
+    reference = reference_data()  # one read of the version token for the week and its prices
+    view = week_view(guardian=request.guardian, day=day, now=now, reference=reference)
     # The week view read the basket's lines already: an empty basket needs no second look.
     items = basket_service.basket_items(guardian=request.guardian, now=now) if view.pending_count else []
     # The month of the week's Thursday: a week spanning two months counts in the one holding most days.
     prices = estimates.week_prices(
-        household=request.household, items=items, month=view.week_start + datetime.timedelta(days=3)
+        household=request.household, items=items, month=view.week_start + datetime.timedelta(days=3),
+        reference=reference,
     )
     cell_message, other_messages = _split_cell_message(request)
     context = {

@@ -8,10 +8,11 @@ from core.auth import GuardianModelBackend
 from core.services.reference import reference_data
 
 
-def test_the_backend_loads_the_guardian_with_the_user(family, django_assert_num_queries):
+def test_the_backend_loads_the_guardian_and_household_with_the_user(family, django_assert_num_queries):
     with django_assert_num_queries(1):
         user = GuardianModelBackend().get_user(family.parent.user_id)
         assert user.guardian == family.parent
+        assert user.guardian.household == family.household
 
 
 def test_a_staff_user_without_guardian_is_still_loaded(staff_agent):

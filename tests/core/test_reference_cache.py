@@ -127,3 +127,22 @@ def test_an_activity_newer_than_the_held_token_reloads_the_reference_data(family
     factories.EnrolmentFactory(child=lise, activity=etude, school_year=town.school_year)
     week = week_view(guardian=family.parent, day=DAY, now=NOW)
     assert "Étude" in [row.activity_name for child in week.children for row in child.rows]
+
+
+def test_a_tariff_changed_by_staff_reprices_the_cached_price_book(town):
+    from decimal import Decimal
+
+    from core.services.billing import PriceBook
+
+    bracket = factories.QuotientBracketFactory(label="A", min_value=0, max_value=None)
+    tariff = factories.TariffFactory(activity=town.repas_maternelle, bracket=bracket, unit_price=Decimal("3.70"))
+    household = factories.HouseholdFactory()
+    book = PriceBook.from_reference(reference.reference_data(), DAY, DAY)
+    assert book.unit_price(household=household, activity=town.repas_maternelle, day=DAY) == Decimal("3.70")
+    tariff.unit_price = Decimal("4.10")
+    tariff.save()
+    book = PriceBook.from_reference(reference.reference_data(), DAY, DAY)
+    assert book.unit_price(household=household, activity=town.repas_maternelle, day=DAY) == Decimal("4.10")
+    bracket.min_value = 100
+    bracket.save()  # the household, without quotient, still falls in the highest bracket
+    assert reference.reference_data().brackets[0].min_value == 100

@@ -133,10 +133,10 @@ def _grow_household(family, town, extra_children):
 def test_query_count_does_not_grow_with_children_activities_or_bookings(
     family, town, django_assert_num_queries
 ):
-    # Cold: the reference data's version token, then school years, closures and activities with
-    # their rules (core/services/reference.py), then the household's children, enrolments,
-    # bookings and basket lines.
-    with django_assert_num_queries(8):
+    # Cold: the reference data's version token, then school years, closures, activities with
+    # their rules, quotient brackets and tariffs (core/services/reference.py), then the household's
+    # children, enrolments, bookings and basket lines.
+    with django_assert_num_queries(10):
         week_view(guardian=family.parent, day=MONDAY, now=NOW)
     # As every later request of the process: the token, then the household's four queries.
     with django_assert_num_queries(5):
