@@ -92,7 +92,7 @@ def test_a_parent_declares_a_late_absence_with_a_certificate_from_a_phone_and_th
         "button", name="Junior TEST, Repas maternelle, lundi 30 novembre : réservé, délai dépassé, absence déclarée, à examiner"
     )
     expect(monday).to_be_visible()
-    expect(phone.get_by_text("Absence à examiner")).to_be_visible()
+    expect(phone.locator("td").filter(has=monday).get_by_text("Absence à examiner")).to_be_visible()
     assert horizontal_scroll(phone, "reservations with an absence") is None
     screenshot(phone, "absence-in-week-phone")
 
